@@ -1,0 +1,108 @@
+import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SelectQueryNode } from 'kysely'
+import { ConnectionMutex } from '../../core/connection-mutex.js'
+import type { BetterSqliteDatabase } from './better-sqlite-database.js'
+import { StatementCache } from './statement-cache.js'
+
+/** Options of {@link BetterSqliteDriver}. */
+export interface BetterSqliteDriverOptions {
+  /** Opens (or returns) the database on first use. */
+  database: () => Promise<BetterSqliteDatabase> | BetterSqliteDatabase
+  /** Whether `destroy()` closes the database (false for a handle the caller owns). */
+  ownsDatabase: boolean
+  /** How many prepared statements to keep. */
+  statementCacheSize: number
+}
+
+/**
+ * A Kysely driver over one better-sqlite3 connection, with a bounded prepared-statement cache.
+ * better-sqlite3 is synchronous, so queries are serialised on the one connection.
+ */
+export class BetterSqliteDriver implements Driver {
+  readonly #options: BetterSqliteDriverOptions
+  readonly #mutex = new ConnectionMutex()
+  #database: BetterSqliteDatabase | undefined
+  #connection: BetterSqliteConnection | undefined
+
+  constructor(options: BetterSqliteDriverOptions) {
+    this.#options = options
+  }
+
+  async init(): Promise<void> {
+    this.#database = await this.#options.database()
+    this.#connection = new BetterSqliteConnection(this.#database, this.#options.statementCacheSize)
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#mutex.lock()
+    return this.#connection as BetterSqliteConnection
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(BEGIN)
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(COMMIT)
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(ROLLBACK)
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdentifier(name)}`))
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoteIdentifier(name)}`))
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`))
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#mutex.unlock()
+  }
+
+  async destroy(): Promise<void> {
+    this.#connection?.statements.clear()
+    if (this.#options.ownsDatabase && this.#database?.open) this.#database.close()
+  }
+}
+
+const BEGIN = CompiledQuery.raw('begin')
+const COMMIT = CompiledQuery.raw('commit')
+const ROLLBACK = CompiledQuery.raw('rollback')
+
+class BetterSqliteConnection implements DatabaseConnection {
+  readonly #database: BetterSqliteDatabase
+  readonly statements: StatementCache
+
+  constructor(database: BetterSqliteDatabase, statementCacheSize: number) {
+    this.#database = database
+    this.statements = new StatementCache(database, statementCacheSize)
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      const statement = this.statements.get(query.sql)
+      if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] })
+      const { changes, lastInsertRowid } = statement.run(query.parameters)
+      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('only select queries can be streamed')
+    // A fresh statement: a cached one may be in use by another query while this one iterates.
+    const statement = this.#database.prepare(query.sql)
+    for (const row of statement.iterate(query.parameters)) yield { rows: [row as R] }
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}

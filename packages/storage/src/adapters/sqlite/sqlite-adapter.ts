@@ -1,0 +1,101 @@
+import type { KyselyOptions } from '../../core/create-provider.js'
+import { createProvider } from '../../core/create-provider.js'
+import { StorageUnavailableError } from '../../core/errors.js'
+import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
+import type { BetterSqliteDatabase } from './better-sqlite-database.js'
+import { BetterSqliteDriver } from './better-sqlite-driver.js'
+
+/** Options of {@link sqliteAdapter}. */
+export interface SqliteAdapterOptions extends KyselyOptions {
+  /** Database file; `':memory:'` (the default) keeps the database in memory. */
+  filename?: string
+  /**
+   * An open better-sqlite3 database to use instead of opening `filename`. The adapter configures
+   * it (foreign keys on) but does not close it: the caller owns it.
+   */
+  database?: BetterSqliteDatabase
+  /** Prepared statements kept for reuse (default 256; 0 disables the cache). */
+  statementCacheSize?: number
+}
+
+/** SQLite's default limit on bound parameters per statement (`SQLITE_MAX_VARIABLE_NUMBER`). */
+const SQLITE_MAX_BOUND_PARAMETERS = 32766
+
+/**
+ * The `sqlite` adapter: SQLite in Node through better-sqlite3, on a file (WAL) or in memory.
+ *
+ * @param options - the file to open, or a database handle to use
+ * @example
+ * ```ts
+ * import { createStorage } from '@inventory/storage'
+ * import { sqliteAdapter } from '@inventory/storage/sqlite'
+ *
+ * const storage = await createStorage<Database>({ adapters: sqliteAdapter({ filename: '.data/app.sqlite' }) })
+ * ```
+ */
+export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapter {
+  const filename = options.filename ?? ':memory:'
+  return {
+    name: 'sqlite',
+    async isAvailable() {
+      if (options.database) return true
+      try {
+        await loadBetterSqlite()
+        return true
+      } catch {
+        return false
+      }
+    },
+    open<DB>(): Promise<StorageProvider<DB>> {
+      const driver = new BetterSqliteDriver({
+        database: async () => {
+          const database = options.database ?? new (await loadBetterSqlite())(filename)
+          configure(database, options.database ? undefined : filename)
+          return database
+        },
+        ownsDatabase: !options.database,
+        statementCacheSize: options.statementCacheSize ?? 256,
+      })
+      return createProvider<DB>(
+        {
+          adapter: 'sqlite',
+          capabilities: {
+            interactiveTransactions: true,
+            persistent: !isMemory(filename) || options.database !== undefined,
+            crossTabSync: false,
+            maxBoundParameters: SQLITE_MAX_BOUND_PARAMETERS,
+          },
+          driver,
+        },
+        { log: options.log, plugins: options.plugins },
+      )
+    },
+  }
+}
+
+type BetterSqliteConstructor = new (filename: string) => BetterSqliteDatabase
+
+async function loadBetterSqlite(): Promise<BetterSqliteConstructor> {
+  try {
+    const module = (await import('better-sqlite3')) as unknown as { default: BetterSqliteConstructor }
+    return module.default
+  } catch (error) {
+    throw new StorageUnavailableError(
+      'better-sqlite3 could not be loaded; install it with `npm install better-sqlite3` (Node only)',
+      { adapter: 'sqlite', cause: error },
+    )
+  }
+}
+
+function configure(database: BetterSqliteDatabase, filename: string | undefined): void {
+  database.pragma('foreign_keys = ON')
+  if (filename !== undefined && !isMemory(filename)) {
+    database.pragma('journal_mode = WAL')
+    database.pragma('synchronous = NORMAL')
+    database.pragma('busy_timeout = 5000')
+  }
+}
+
+function isMemory(filename: string): boolean {
+  return filename === ':memory:' || filename === '' || filename.startsWith('file::memory:')
+}

@@ -1,0 +1,124 @@
+import {
+  type Compilable,
+  Kysely,
+  type KyselyConfig,
+  type Migration,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Transaction,
+} from 'kysely'
+import { UnsupportedOperationError } from './errors.js'
+import { runMigrations } from './migrations.js'
+import { ProviderDriver } from './provider-driver.js'
+import type { StorageEngine } from './storage-engine.js'
+import type { ChangeEvent, MigrationReport, StorageCapabilities, StorageProvider } from './storage-provider.js'
+
+/** Kysely options an adapter passes through to `new Kysely()`: query logging and plugins. */
+export type KyselyOptions = Pick<KyselyConfig, 'log' | 'plugins'>
+
+/**
+ * Builds a {@link StorageProvider} from an engine: the adapter supplies the engine, the core supplies
+ * every behaviour the contract promises. This is how the built-in adapters are made, and how a
+ * new adapter should be.
+ *
+ * @template DB - the database schema
+ * @param engine - the engine's driver and native abilities
+ * @param options - Kysely's `log` and `plugins`, passed through
+ */
+export async function createProvider<DB>(
+  engine: StorageEngine,
+  options: KyselyOptions = {},
+): Promise<StorageProvider<DB>> {
+  const provider = new EngineProvider<DB>(engine, options)
+  await provider.open()
+  return provider
+}
+
+class EngineProvider<DB> implements StorageProvider<DB>, AsyncDisposable {
+  readonly adapter: string
+  readonly capabilities: StorageCapabilities
+  readonly db: Kysely<DB>
+  readonly #driver: ProviderDriver
+  readonly #listeners = new Set<(event: ChangeEvent) => void>()
+  readonly #unsubscribeRemote: (() => void) | undefined
+
+  constructor(engine: StorageEngine, options: KyselyOptions) {
+    this.adapter = engine.adapter
+    this.capabilities = Object.freeze({ ...engine.capabilities })
+    this.#driver = new ProviderDriver(engine, (tables) => this.#emit([...tables], 'local'))
+    const driver = this.#driver
+    this.db = new Kysely<DB>({
+      ...options,
+      dialect: {
+        createDriver: () => driver,
+        createAdapter: () => engine.createDialectAdapter?.() ?? new SqliteAdapter(),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+        createIntrospector: (db) => engine.createIntrospector?.(db) ?? new SqliteIntrospector(db),
+      },
+    })
+    this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
+  }
+
+  open(): Promise<void> {
+    return this.#driver.init()
+  }
+
+  batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]> {
+    return this.#driver.executeBatch(queries.map((query) => query.compile()))
+  }
+
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    if (!this.capabilities.interactiveTransactions) {
+      return Promise.reject(
+        new UnsupportedOperationError(
+          'interactive transactions are not supported here; build the queries first and run them atomically with batch([...])',
+          { adapter: this.adapter },
+        ),
+      )
+    }
+    return this.db.transaction().execute(fn)
+  }
+
+  migrate(migrations: Record<string, Migration>): Promise<MigrationReport> {
+    return runMigrations(this.db, migrations, {
+      adapter: this.adapter,
+      interactiveTransactions: this.capabilities.interactiveTransactions,
+      batch: (queries) => this.#driver.executeBatch(queries),
+    })
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribeRemote?.()
+    this.#listeners.clear()
+    // Destroy our driver, not Kysely's wrapper of it: Kysely would then answer later queries with
+    // its own untyped error instead of our STORAGE_CLOSED.
+    await this.#driver.destroy()
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  #emit(tables: readonly string[], source: ChangeEvent['source']): void {
+    if (tables.length === 0) return
+    const event: ChangeEvent = Object.freeze({ tables: Object.freeze([...new Set(tables)].sort()), source })
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+}

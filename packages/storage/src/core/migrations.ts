@@ -1,0 +1,250 @@
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type Migration,
+  type QueryResult,
+  RawNode,
+  SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from 'kysely'
+import { MigrationError, StorageError } from './errors.js'
+import type { MigrationReport } from './storage-provider.js'
+import { writtenTables } from './written-tables.js'
+
+/** Kysely's bookkeeping tables, so Kysely's own `Migrator` and ours read the same history. */
+export const MIGRATION_TABLE = 'kysely_migration'
+export const MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
+const MIGRATION_LOCK_ID = 'migration_lock'
+
+/** How {@link runMigrations} applies one migration atomically on a given provider. */
+export interface MigrationTarget {
+  readonly adapter: string
+  /** Run each migration inside an interactive transaction (else: record it and send it as one batch). */
+  readonly interactiveTransactions: boolean
+  /** Executes compiled queries atomically. */
+  batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>
+}
+
+/** One migration as SQLite statements, for tools that apply `.sql` files. */
+export interface MigrationSql {
+  /** The migration's name, as a key of the migrations record. */
+  readonly name: string
+  /** Its statements, each ending with `;`, followed by the bookkeeping row in `kysely_migration`. */
+  readonly sql: string
+}
+
+/**
+ * Applies pending migrations in name order, each one atomically together with its bookkeeping row.
+ * Where transactions are interactive the migration runs in one; elsewhere (D1) its statements are
+ * recorded first and sent as one batch, which is impossible for a migration that reads data
+ * midway: that one fails with a {@link MigrationError} before anything is applied.
+ */
+export async function runMigrations(
+  db: Kysely<any>,
+  migrations: Record<string, Migration>,
+  target: MigrationTarget,
+): Promise<MigrationReport> {
+  const { adapter } = target
+  await target.batch(bookkeepingTablesDdl(db))
+  const executed = await db
+    .selectFrom(MIGRATION_TABLE)
+    .select('name')
+    .orderBy('name')
+    .execute()
+    .then((rows: { name: string }[]) => rows.map((row) => row.name))
+  const names = Object.keys(migrations).sort()
+  const missing = executed.filter((name) => !(name in migrations))
+  if (missing.length > 0) {
+    throw new MigrationError(`applied migrations are missing from the given set: ${missing.join(', ')}`, { adapter })
+  }
+  const lastExecuted = executed[executed.length - 1]
+  const executedSet = new Set(executed)
+  const pending = names.filter((name) => !executedSet.has(name))
+  const outOfOrder = pending.filter((name) => lastExecuted !== undefined && name < lastExecuted)
+  if (outOfOrder.length > 0) {
+    throw new MigrationError(
+      `migrations ${outOfOrder.join(', ')} sort before the last applied one (${lastExecuted}); rename them to run after it`,
+      { adapter, migration: outOfOrder[0] },
+    )
+  }
+  const applied: string[] = []
+  for (const name of pending) {
+    const migration = migrations[name] as Migration
+    try {
+      if (target.interactiveTransactions) {
+        await db.transaction().execute(async (trx) => {
+          await migration.up(trx)
+          await bookkeepingRow(trx, name).execute()
+        })
+      } else {
+        const statements = await recordMigration(migration, name, adapter)
+        await target.batch([...statements, bookkeepingRow(db, name).compile()])
+      }
+    } catch (error) {
+      if (error instanceof MigrationError) throw error
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new MigrationError(`migration "${name}" failed and was rolled back: ${reason}`, {
+        adapter,
+        migration: name,
+        cause: error,
+      })
+    }
+    applied.push(name)
+  }
+  return { applied, alreadyApplied: executed }
+}
+
+/**
+ * The SQLite statements each migration runs, in name order, with parameters inlined, followed by
+ * the row that records it in `kysely_migration`, so a database migrated from these files (for
+ * example by `wrangler d1 migrations apply`) is also up to date for `provider.migrate()`.
+ *
+ * @param migrations - Kysely migrations keyed by name; none of them may read data
+ * @returns one entry per migration, in the order they apply
+ * @example
+ * ```ts
+ * for (const { name, sql } of await exportMigrationsSql(migrations)) {
+ *   await writeFile(`migrations/${name}.sql`, sql)
+ * }
+ * ```
+ */
+export async function exportMigrationsSql(migrations: Record<string, Migration>): Promise<MigrationSql[]> {
+  const db = recordingKysely([])
+  const bookkeeping = bookkeepingTablesDdl(db)
+  const result: MigrationSql[] = []
+  for (const name of Object.keys(migrations).sort()) {
+    const statements = await recordMigration(migrations[name] as Migration, name, 'export')
+    const all = [...bookkeeping, ...statements, bookkeepingRow(db, name, sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`).compile()]
+    result.push({ name, sql: `${all.map((query) => `${inlineParameters(query)};`).join('\n')}\n` })
+  }
+  return result
+}
+
+function bookkeepingTablesDdl(db: Kysely<any>): CompiledQuery[] {
+  return [
+    db.schema
+      .createTable(MIGRATION_TABLE)
+      .ifNotExists()
+      .addColumn('name', 'varchar(255)', (column) => column.notNull().primaryKey())
+      .addColumn('timestamp', 'varchar(255)', (column) => column.notNull())
+      .compile(),
+    db.schema
+      .createTable(MIGRATION_LOCK_TABLE)
+      .ifNotExists()
+      .addColumn('id', 'varchar(255)', (column) => column.notNull().primaryKey())
+      .addColumn('is_locked', 'integer', (column) => column.notNull().defaultTo(0))
+      .compile(),
+    db
+      .insertInto(MIGRATION_LOCK_TABLE)
+      .values({ id: MIGRATION_LOCK_ID, is_locked: 0 })
+      .onConflict((conflict) => conflict.doNothing())
+      .compile(),
+  ]
+}
+
+function bookkeepingRow(db: Kysely<any>, name: string, timestamp: unknown = new Date().toISOString()) {
+  return db.insertInto(MIGRATION_TABLE).values({ name, timestamp })
+}
+
+/** Runs a migration against a Kysely that records statements instead of executing them. */
+async function recordMigration(migration: Migration, name: string, adapter: string): Promise<CompiledQuery[]> {
+  const statements: CompiledQuery[] = []
+  try {
+    await migration.up(recordingKysely(statements))
+  } catch (error) {
+    if (error instanceof ReadInMigrationError) {
+      throw new MigrationError(
+        `migration "${name}" reads data (\`${error.sql}\`) before it finishes writing; it cannot be sent as one atomic batch here. Split it so that no statement depends on what an earlier one returned`,
+        { adapter, migration: name },
+      )
+    }
+    throw error
+  }
+  return statements
+}
+
+class ReadInMigrationError extends Error {
+  constructor(readonly sql: string) {
+    super(`read in migration: ${sql}`)
+  }
+}
+
+function recordingKysely(statements: CompiledQuery[]): Kysely<any> {
+  const connection: DatabaseConnection = {
+    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+      if (isRead(query)) throw new ReadInMigrationError(query.sql)
+      statements.push(query)
+      return { rows: [] }
+    },
+    streamQuery() {
+      throw new ReadInMigrationError('stream')
+    },
+  }
+  const driver: Driver = {
+    init: async () => {},
+    acquireConnection: async () => connection,
+    beginTransaction: async () => {},
+    commitTransaction: async () => {},
+    rollbackTransaction: async () => {},
+    releaseConnection: async () => {},
+    destroy: async () => {},
+  }
+  return new Kysely<any>({
+    dialect: {
+      createDriver: () => driver,
+      createAdapter: () => new SqliteAdapter(),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+      createIntrospector: (db) => new SqliteIntrospector(db),
+    },
+  })
+}
+
+function isRead(query: CompiledQuery): boolean {
+  if (SelectQueryNode.is(query.query)) return true
+  if (!RawNode.is(query.query)) return false
+  return /^\s*(?:select|pragma|explain|values)\b/i.test(query.sql) || (/^\s*with\b/i.test(query.sql) && writtenTables(query).length === 0)
+}
+
+/** Writes bound parameters into the SQL text as SQLite literals, skipping `?` inside quotes. */
+function inlineParameters(query: CompiledQuery): string {
+  const { sql: text, parameters } = query
+  let out = ''
+  let next = 0
+  let quote: string | undefined
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index] as string
+    if (quote) {
+      if (char === quote) quote = undefined
+      out += char
+    } else if (char === "'" || char === '"' || char === '`') {
+      quote = char
+      out += char
+    } else if (char === '[') {
+      quote = ']'
+      out += char
+    } else if (char === '?') {
+      out += sqlLiteral(parameters[next++])
+    } else {
+      out += char
+    }
+  }
+  return out
+}
+
+function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL'
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new StorageError('INVALID_PARAMETER', `cannot write ${value} as SQL`, { adapter: 'export' })
+    return String(value)
+  }
+  if (typeof value === 'bigint') return String(value)
+  if (typeof value === 'boolean') return value ? '1' : '0'
+  if (value instanceof Uint8Array) return `X'${Array.from(value, (byte) => byte.toString(16).padStart(2, '0')).join('')}'`
+  if (value instanceof Date) return sqlLiteral(value.toISOString())
+  return `'${String(value).replaceAll("'", "''")}'`
+}

@@ -1,0 +1,224 @@
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Driver,
+  QueryCompiler,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely'
+import { StorageError } from './errors.js'
+import { mapEngineError } from './map-engine-error.js'
+import { type ExecutionPlan, planWithinParameterLimit } from './parameter-limit.js'
+import { normalizeParameters } from './query-parameters.js'
+import type { StorageEngine } from './storage-engine.js'
+import { writtenTables } from './written-tables.js'
+
+/**
+ * Wraps an engine's Kysely driver with what every adapter must do alike: normalise parameters,
+ * respect the engine's parameter limit, map engine errors to typed ones, and report each committed
+ * write once (a transaction's writes at its commit, a rolled-back one's never).
+ */
+export class ProviderDriver implements Driver {
+  readonly #engine: StorageEngine
+  readonly #onCommit: (tables: ReadonlySet<string>) => void
+  #initialized: Promise<void> | undefined
+  #closed = false
+
+  constructor(engine: StorageEngine, onCommit: (tables: ReadonlySet<string>) => void) {
+    this.#engine = engine
+    this.#onCommit = onCommit
+  }
+
+  init(): Promise<void> {
+    this.#initialized ??= this.#engine.driver.init().catch((error) => {
+      throw mapEngineError(error, this.#engine.adapter)
+    })
+    return this.#initialized
+  }
+
+  async acquireConnection(): Promise<TrackedConnection> {
+    this.#assertOpen()
+    await this.init()
+    const connection = await this.#engine.driver.acquireConnection()
+    return new TrackedConnection(connection, this.#engine, this.#onCommit)
+  }
+
+  async beginTransaction(connection: TrackedConnection, settings: TransactionSettings): Promise<void> {
+    await this.#guard(() => this.#engine.driver.beginTransaction(connection.inner, settings))
+    connection.pendingTables = new Set()
+  }
+
+  async commitTransaction(connection: TrackedConnection): Promise<void> {
+    await this.#guard(() => this.#engine.driver.commitTransaction(connection.inner))
+    const tables = connection.pendingTables
+    connection.pendingTables = undefined
+    if (tables?.size) this.#onCommit(tables)
+  }
+
+  async rollbackTransaction(connection: TrackedConnection): Promise<void> {
+    connection.pendingTables = undefined
+    await this.#guard(() => this.#engine.driver.rollbackTransaction(connection.inner))
+  }
+
+  async savepoint(connection: TrackedConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    await this.#guard(() => this.#savepointCommand('savepoint', connection, name, compile))
+  }
+
+  async rollbackToSavepoint(connection: TrackedConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    await this.#guard(() => this.#savepointCommand('rollbackToSavepoint', connection, name, compile))
+  }
+
+  async releaseSavepoint(connection: TrackedConnection, name: string, compile: QueryCompiler['compileQuery']) {
+    await this.#guard(() => this.#savepointCommand('releaseSavepoint', connection, name, compile))
+  }
+
+  async releaseConnection(connection: TrackedConnection): Promise<void> {
+    await this.#engine.driver.releaseConnection(connection.inner)
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#initialized) await this.#engine.driver.destroy()
+  }
+
+  /**
+   * Runs queries atomically: natively where the engine can, otherwise in a transaction on one
+   * connection. Reports the written tables once, after the commit.
+   */
+  async executeBatch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    this.#assertOpen()
+    const plans = queries.map((query) => planQuery(query, this.#engine))
+    const statements = plans.flatMap((plan) => plan.statements)
+    const connection = this.#engine.executeBatch ? undefined : await this.acquireConnection()
+    let results: QueryResult<unknown>[]
+    try {
+      await this.init()
+      results = await this.#guard(() => executeAtomically(this.#engine, connection?.inner, statements))
+    } finally {
+      if (connection) await this.releaseConnection(connection)
+    }
+    const tables = new Set<string>()
+    for (const query of queries) for (const table of writtenTables(query)) tables.add(table)
+    if (tables.size) this.#onCommit(tables)
+    let offset = 0
+    return plans.map((plan) => {
+      const count = plan.statements.length
+      const merged = plan.merge(results.slice(offset, offset + count))
+      offset += count
+      return merged
+    })
+  }
+
+  async #savepointCommand(
+    command: 'savepoint' | 'rollbackToSavepoint' | 'releaseSavepoint',
+    connection: TrackedConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    const method = this.#engine.driver[command]
+    if (!method) {
+      throw new StorageError('UNSUPPORTED_OPERATION', `savepoints are not supported by this engine`, {
+        adapter: this.#engine.adapter,
+      })
+    }
+    await method.call(this.#engine.driver, connection.inner, name, compile)
+  }
+
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      throw mapEngineError(error, this.#engine.adapter)
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new StorageError('STORAGE_CLOSED', 'the storage provider is closed', { adapter: this.#engine.adapter })
+    }
+  }
+}
+
+/** One engine connection, with the tables written by the transaction open on it, if any. */
+class TrackedConnection implements DatabaseConnection {
+  readonly inner: DatabaseConnection
+  readonly #engine: StorageEngine
+  readonly #onCommit: (tables: ReadonlySet<string>) => void
+  pendingTables: Set<string> | undefined
+
+  constructor(inner: DatabaseConnection, engine: StorageEngine, onCommit: (tables: ReadonlySet<string>) => void) {
+    this.inner = inner
+    this.#engine = engine
+    this.#onCommit = onCommit
+  }
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    let result: QueryResult<unknown>
+    try {
+      const plan = planQuery(query, this.#engine)
+      const [only] = plan.statements
+      if (plan.statements.length === 1 && only) {
+        result = await this.inner.executeQuery(only)
+      } else {
+        // Inside an open transaction the statements are atomic already; outside, make them so.
+        const results = this.pendingTables
+          ? await executeSequentially(this.inner, plan.statements)
+          : await executeAtomically(this.#engine, this.inner, plan.statements)
+        result = plan.merge(results)
+      }
+    } catch (error) {
+      throw mapEngineError(error, this.#engine.adapter)
+    }
+    this.#recordWrite(query)
+    return result as QueryResult<R>
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery(normalizeParameters(query, this.#engine.adapter), chunkSize)
+  }
+
+  #recordWrite(query: CompiledQuery): void {
+    const tables = writtenTables(query)
+    if (tables.length === 0) return
+    if (this.pendingTables) {
+      for (const table of tables) this.pendingTables.add(table)
+    } else {
+      this.#onCommit(new Set(tables))
+    }
+  }
+}
+
+
+function planQuery(query: CompiledQuery, engine: StorageEngine): ExecutionPlan {
+  return planWithinParameterLimit(normalizeParameters(query, engine.adapter), engine.capabilities.maxBoundParameters)
+}
+
+/** Runs statements all-or-nothing: in the engine's native batch, or in a transaction on `connection`. */
+async function executeAtomically(
+  engine: StorageEngine,
+  connection: DatabaseConnection | undefined,
+  statements: readonly CompiledQuery[],
+): Promise<QueryResult<unknown>[]> {
+  if (statements.length === 0) return []
+  if (engine.executeBatch) return engine.executeBatch(statements)
+  if (!connection) throw new Error('executeAtomically needs a connection when the engine has no native batch')
+  await engine.driver.beginTransaction(connection, {})
+  try {
+    const results = await executeSequentially(connection, statements)
+    await engine.driver.commitTransaction(connection)
+    return results
+  } catch (error) {
+    await engine.driver.rollbackTransaction(connection).catch(() => undefined)
+    throw error
+  }
+}
+
+async function executeSequentially(
+  connection: DatabaseConnection,
+  statements: readonly CompiledQuery[],
+): Promise<QueryResult<unknown>[]> {
+  const results: QueryResult<unknown>[] = []
+  for (const statement of statements) results.push(await connection.executeQuery(statement))
+  return results
+}

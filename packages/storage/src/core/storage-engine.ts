@@ -1,0 +1,36 @@
+import type { CompiledQuery, DatabaseIntrospector, DialectAdapter, Driver, Kysely, QueryResult } from 'kysely'
+import type { StorageCapabilities } from './storage-provider.js'
+
+/**
+ * What an adapter hands to {@link createProvider}: a Kysely driver for its engine plus what the
+ * engine does natively. The core adds everything the contract promises on top of it (typed
+ * errors, change events, atomic batches, parameter limits, migrations), so an adapter stays small.
+ *
+ * @example
+ * ```ts
+ * const provider = await createProvider<Database>({
+ *   adapter: 'my-engine',
+ *   capabilities: { interactiveTransactions: true, persistent: true, crossTabSync: false },
+ *   driver: new MyEngineDriver(options),
+ * })
+ * ```
+ */
+export interface StorageEngine {
+  /** The adapter's name, used in `provider.adapter` and in error messages. */
+  readonly adapter: string
+  /** What the engine can do. */
+  readonly capabilities: StorageCapabilities
+  /** Executes one query at a time; errors may be the engine's own, the core maps them. */
+  readonly driver: Driver
+  /** Replaces Kysely's SQLite introspector (for engines with tables it must not read). */
+  createIntrospector?(db: Kysely<any>): DatabaseIntrospector
+  /** Replaces Kysely's SQLite dialect adapter (for engines without transactional DDL through Kysely). */
+  createDialectAdapter?(): DialectAdapter
+  /**
+   * Executes queries atomically in one native call. Without it, the core wraps the queries in a
+   * transaction on one connection of {@link StorageEngine.driver}.
+   */
+  executeBatch?(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>
+  /** Subscribes to writes committed elsewhere (other tabs); returns the unsubscribe function. */
+  onRemoteChange?(listener: (tables: readonly string[]) => void): () => void
+}

@@ -1,0 +1,98 @@
+import type { Compilable, Kysely, Migration, QueryResult, Transaction } from 'kysely'
+
+/** What an adapter can and cannot do; the conformance suite skips only what is declared absent. */
+export interface StorageCapabilities {
+  /** `transaction()` can hold a transaction open across awaits (false on D1). */
+  readonly interactiveTransactions: boolean
+  /** Data outlives the process or page (false for `:memory:`). */
+  readonly persistent: boolean
+  /** Writes made by other tabs or processes are announced through `onChange` with `source: 'remote'`. */
+  readonly crossTabSync: boolean
+  /** The most bound parameters one statement may carry; larger inserts are split for you. */
+  readonly maxBoundParameters?: number
+}
+
+/** Announces a committed write. */
+export interface ChangeEvent {
+  /** The tables the write touched, sorted, without duplicates. */
+  readonly tables: readonly string[]
+  /** `'local'` for writes through this provider, `'remote'` for writes another tab or process committed. */
+  readonly source: 'local' | 'remote'
+}
+
+/** What {@link StorageProvider.migrate} did. */
+export interface MigrationReport {
+  /** Migrations applied by this call, in the order they ran. */
+  readonly applied: readonly string[]
+  /** Migrations that were already applied before this call. */
+  readonly alreadyApplied: readonly string[]
+}
+
+/**
+ * An open database: a Kysely instance plus the few operations Kysely alone cannot make behave
+ * the same on every engine.
+ *
+ * @template DB - the database schema, as for `Kysely<DB>`
+ * @example
+ * ```ts
+ * const storage = await createStorage<Database>({ adapters: sqliteAdapter({ filename: 'app.sqlite' }) })
+ * await storage.migrate(migrations)
+ * const items = await storage.db.selectFrom('items').selectAll().execute()
+ * ```
+ */
+export interface StorageProvider<DB> {
+  /** The adapter that was opened: `'sqlite'`, `'d1'`, `'indexeddb'` or `'local-storage'`. */
+  readonly adapter: string
+  /** Full Kysely, SQLite dialect, on every adapter. */
+  readonly db: Kysely<DB>
+  /** What this adapter can do. */
+  readonly capabilities: StorageCapabilities
+  /**
+   * Runs queries atomically, in order: all apply or none does.
+   *
+   * @param queries - queries built with {@link StorageProvider.db}, not executed
+   * @returns one result per query, in order
+   */
+  batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]>
+  /**
+   * Runs `fn` in an interactive transaction, committed when it resolves and rolled back when it
+   * throws. Throws {@link UnsupportedOperationError} where the engine cannot hold a transaction open (D1).
+   *
+   * @template T - what `fn` resolves to
+   * @param fn - the work to do inside the transaction
+   */
+  transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T>
+  /**
+   * Applies pending migrations in name order, each atomically, recorded in Kysely's
+   * `kysely_migration` table.
+   *
+   * @param migrations - Kysely migrations keyed by name
+   */
+  migrate(migrations: Record<string, Migration>): Promise<MigrationReport>
+  /**
+   * Listens for committed writes: once per query, batch or transaction, never for a rolled-back one.
+   *
+   * @param listener - called with the tables written and where the write came from
+   * @returns a function that removes the listener
+   */
+  onChange(listener: (event: ChangeEvent) => void): () => void
+  /** Closes the database and releases its file, connection or page store. */
+  close(): Promise<void>
+}
+
+/**
+ * A way to open a {@link StorageProvider}. An adapter is a plain value; `createStorage` opens the
+ * first one whose {@link StorageAdapter.isAvailable} is true.
+ */
+export interface StorageAdapter {
+  /** The adapter's name, as it will appear in `provider.adapter` and in errors. */
+  readonly name: string
+  /** Whether this adapter can run here: the engine loads, the binding exists, storage really opens. */
+  isAvailable(): boolean | Promise<boolean>
+  /**
+   * Opens the database.
+   *
+   * @template DB - the database schema
+   */
+  open<DB>(): Promise<StorageProvider<DB>>
+}

@@ -1,0 +1,35 @@
+/**
+ * `@inventory/storage`: one Kysely-typed SQLite data layer for local development (better-sqlite3),
+ * Cloudflare D1 and the browser (IndexedDB, localStorage). This entry point holds the core; each
+ * adapter is its own entry point (`@inventory/storage/sqlite`, ...).
+ *
+ * @module
+ */
+export { createProvider, type KyselyOptions } from './core/create-provider.js'
+export { type CreateStorageOptions, createStorage } from './core/create-storage.js'
+export {
+  CheckConstraintError,
+  ConstraintError,
+  type ConstraintErrorOptions,
+  ForeignKeyConstraintError,
+  MigrationError,
+  NotNullConstraintError,
+  type SkippedAdapter,
+  StorageError,
+  type StorageErrorCode,
+  type StorageErrorOptions,
+  StorageQuotaError,
+  StorageUnavailableError,
+  UniqueConstraintError,
+  UnsupportedOperationError,
+} from './core/errors.js'
+export { mapEngineError } from './core/map-engine-error.js'
+export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
+export type { StorageEngine } from './core/storage-engine.js'
+export type {
+  ChangeEvent,
+  MigrationReport,
+  StorageAdapter,
+  StorageCapabilities,
+  StorageProvider,
+} from './core/storage-provider.js'

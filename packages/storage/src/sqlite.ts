@@ -1,0 +1,7 @@
+/**
+ * The `sqlite` adapter: SQLite in Node through better-sqlite3.
+ *
+ * @module
+ */
+export type { BetterSqliteDatabase, BetterSqliteStatement } from './adapters/sqlite/better-sqlite-database.js'
+export { type SqliteAdapterOptions, sqliteAdapter } from './adapters/sqlite/sqlite-adapter.js'

@@ -1,0 +1,580 @@
+import { type Kysely, type Migration, Migrator, sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  type ChangeEvent,
+  CheckConstraintError,
+  ForeignKeyConstraintError,
+  MigrationError,
+  NotNullConstraintError,
+  StorageError,
+  type StorageCapabilities,
+  type StorageProvider,
+  UniqueConstraintError,
+  UnsupportedOperationError,
+} from '../../src/index.js'
+import { type ConformanceDB, conformanceMigrations } from './schema.js'
+
+/** What an adapter's test file hands to the suite for each test: a fresh, empty database. */
+export interface ConformanceHarness {
+  /** A provider on an empty database. */
+  subject: StorageProvider<ConformanceDB>
+  /**
+   * Closes `subject` and opens the same database again, for the durability checks of persistent
+   * adapters. Omit it for in-memory databases.
+   */
+  reopen?: () => Promise<StorageProvider<ConformanceDB>>
+  /** Releases whatever the harness made (files, engines); called after the subject is closed. */
+  cleanup?: () => Promise<void> | void
+}
+
+/**
+ * The behaviour every adapter must show, the same on each. Capability flags skip only what the
+ * adapter declares it cannot do.
+ *
+ * @param name - the adapter and variant under test, as shown in the report
+ * @param open - returns a fresh harness for each test
+ * @param capabilities - what the adapter declares; must equal `subject.capabilities`
+ */
+export function runConformanceSuite(
+  name: string,
+  open: () => Promise<ConformanceHarness>,
+  capabilities: StorageCapabilities,
+): void {
+  describe(`conformance: ${name}`, () => {
+    let harness: ConformanceHarness
+    let storage: StorageProvider<ConformanceDB>
+    let db: Kysely<ConformanceDB>
+
+    beforeEach(async () => {
+      harness = await open()
+      storage = harness.subject
+      db = storage.db
+      await storage.migrate(conformanceMigrations)
+    })
+
+    afterEach(async () => {
+      await storage.close()
+      await harness.cleanup?.()
+    })
+
+    const tools = () => db.selectFrom('categories').select('id').where('name', '=', 'tools').executeTakeFirstOrThrow()
+
+    describe('capabilities', () => {
+      it('declares what the adapter can do', () => {
+        expect(storage.capabilities).toEqual(capabilities)
+        expect(typeof storage.adapter).toBe('string')
+      })
+    })
+
+    describe('queries', () => {
+      it('inserts, selects, updates and deletes with returning', async () => {
+        const inserted = await db
+          .insertInto('items')
+          .values({ sku: 'A-1', name: 'Hammer', quantity: 3 })
+          .returning(['id', 'sku', 'quantity'])
+          .executeTakeFirstOrThrow()
+        expect(inserted).toEqual({ id: 1, sku: 'A-1', quantity: 3 })
+
+        const updated = await db
+          .updateTable('items')
+          .set((eb) => ({ quantity: eb('quantity', '+', 2) }))
+          .where('id', '=', inserted.id)
+          .returning(['quantity'])
+          .execute()
+        expect(updated).toEqual([{ quantity: 5 }])
+
+        const selected = await db.selectFrom('items').select(['sku', 'name', 'quantity']).execute()
+        expect(selected).toEqual([{ sku: 'A-1', name: 'Hammer', quantity: 5 }])
+
+        const deleted = await db.deleteFrom('items').where('sku', '=', 'A-1').returning('sku').execute()
+        expect(deleted).toEqual([{ sku: 'A-1' }])
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
+
+      it('reports affected rows and the inserted id', async () => {
+        const insert = await db
+          .insertInto('items')
+          .values([
+            { sku: 'A', name: 'a' },
+            { sku: 'B', name: 'b' },
+          ])
+          .executeTakeFirstOrThrow()
+        expect(insert.numInsertedOrUpdatedRows).toBe(2n)
+        expect(insert.insertId).toBe(2n)
+        const update = await db.updateTable('items').set({ quantity: 7 }).executeTakeFirstOrThrow()
+        expect(update.numUpdatedRows).toBe(2n)
+        const remove = await db.deleteFrom('items').where('sku', '=', 'A').executeTakeFirstOrThrow()
+        expect(remove.numDeletedRows).toBe(1n)
+      })
+
+      it('round-trips integers, reals, text, blobs, null and integers near 2^53', async () => {
+        const blob = new Uint8Array([0, 1, 2, 254, 255])
+        await db
+          .insertInto('items')
+          .values({
+            sku: 'V',
+            name: 'zß€😀 \'quoted\' "double"',
+            quantity: 42,
+            price: 12.5,
+            note: null,
+            data: blob,
+            big: Number.MAX_SAFE_INTEGER,
+          })
+          .execute()
+        await db.insertInto('items').values({ sku: 'W', name: 'neg', big: -Number.MAX_SAFE_INTEGER, price: -0.1 }).execute()
+        const rows = await db.selectFrom('items').select(['name', 'quantity', 'price', 'note', 'data', 'big']).orderBy('sku').execute()
+        expect(rows[0]).toMatchObject({ name: 'zß€😀 \'quoted\' "double"', quantity: 42, price: 12.5, note: null, big: 9007199254740991 })
+        expect(typeof rows[0]?.quantity).toBe('number')
+        expect(rows[0]?.data).toBeInstanceOf(Uint8Array)
+        expect([...(rows[0]?.data ?? [])]).toEqual([0, 1, 2, 254, 255])
+        expect(rows[1]).toMatchObject({ big: -9007199254740991, price: -0.1, data: null })
+      })
+
+      it('stores booleans as 1/0 and dates as ISO text, and refuses undefined parameters', async () => {
+        await db
+          .insertInto('items')
+          .values({ sku: 'B', name: 'bool', quantity: true as unknown as number, note: new Date(Date.UTC(2026, 0, 2)) as unknown as string })
+          .execute()
+        const row = await db.selectFrom('items').select(['quantity', 'note']).executeTakeFirstOrThrow()
+        expect(row).toEqual({ quantity: 1, note: '2026-01-02T00:00:00.000Z' })
+        const failure = await db
+          .selectFrom('items')
+          .selectAll()
+          .where('sku', '=', undefined as unknown as string)
+          .execute()
+          .catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(StorageError)
+        expect((failure as StorageError).code).toBe('INVALID_PARAMETER')
+      })
+
+      it('orders, limits, offsets, joins, groups, aggregates and nests subqueries', async () => {
+        const category = await tools()
+        await db
+          .insertInto('items')
+          .values([
+            { sku: 'A', name: 'a', quantity: 5, category_id: category.id, price: 1.5 },
+            { sku: 'B', name: 'b', quantity: 1, category_id: category.id, price: 2 },
+            { sku: 'C', name: 'c', quantity: 9, category_id: null, price: null },
+          ])
+          .execute()
+        const page = await db.selectFrom('items').select('sku').orderBy('quantity', 'desc').limit(2).offset(1).execute()
+        expect(page).toEqual([{ sku: 'A' }, { sku: 'B' }])
+
+        const joined = await db
+          .selectFrom('items')
+          .leftJoin('categories', 'categories.id', 'items.category_id')
+          .select(['items.sku', 'categories.name as category'])
+          .orderBy('items.sku')
+          .execute()
+        expect(joined).toEqual([
+          { sku: 'A', category: 'tools' },
+          { sku: 'B', category: 'tools' },
+          { sku: 'C', category: null },
+        ])
+
+        const grouped = await db
+          .selectFrom('items')
+          .select((eb) => [
+            'category_id',
+            eb.fn.countAll<number>().as('count'),
+            eb.fn.sum<number>('quantity').as('total'),
+            eb.fn.avg<number>('price').as('average'),
+          ])
+          .groupBy('category_id')
+          .orderBy('category_id')
+          .execute()
+        expect(grouped).toEqual([
+          { category_id: null, count: 1, total: 9, average: null },
+          { category_id: category.id, count: 2, total: 6, average: 1.75 },
+        ])
+
+        const aboveAverage = await db
+          .selectFrom('items')
+          .select('sku')
+          .where('quantity', '>', (eb) => eb.selectFrom('items').select((inner) => inner.fn.avg('quantity').as('avg')))
+          .execute()
+        expect(aboveAverage).toEqual([{ sku: 'C' }])
+
+        const withCount = await db
+          .selectFrom('categories')
+          .select((eb) => [
+            'name',
+            eb.selectFrom('items').whereRef('items.category_id', '=', 'categories.id').select(eb.fn.countAll<number>().as('n')).as('items'),
+          ])
+          .orderBy('name')
+          .execute()
+        expect(withCount).toEqual([
+          { name: 'parts', items: 0 },
+          { name: 'tools', items: 2 },
+        ])
+      })
+
+      it('upserts with on conflict', async () => {
+        await db.insertInto('items').values({ sku: 'U', name: 'first', quantity: 1 }).execute()
+        const upserted = await db
+          .insertInto('items')
+          .values({ sku: 'U', name: 'second', quantity: 4 })
+          .onConflict((conflict) =>
+            conflict.column('sku').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), quantity: sql`quantity + excluded.quantity` })),
+          )
+          .returning(['name', 'quantity'])
+          .execute()
+        expect(upserted).toEqual([{ name: 'second', quantity: 5 }])
+        await db.insertInto('items').values({ sku: 'U', name: 'ignored' }).onConflict((conflict) => conflict.doNothing()).execute()
+        expect(await db.selectFrom('items').select(['name', 'quantity']).execute()).toEqual([{ name: 'second', quantity: 5 }])
+      })
+
+      it('inserts more rows than one statement may carry parameters for, atomically', async () => {
+        const limit = capabilities.maxBoundParameters ?? 32766
+        const count = Math.ceil(limit / 3) + 10
+        const rows = Array.from({ length: count }, (_, index) => ({ sku: `S${index}`, name: `n${index}`, quantity: index }))
+        const result = await db.insertInto('items').values(rows).executeTakeFirstOrThrow()
+        expect(result.numInsertedOrUpdatedRows).toBe(BigInt(count))
+        const stats = await db
+          .selectFrom('items')
+          .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('quantity').as('sum')])
+          .executeTakeFirstOrThrow()
+        expect(stats).toEqual({ count, sum: (count * (count - 1)) / 2 })
+
+        const clash = Array.from({ length: count }, (_, index) => ({ sku: `T${index}`, name: 't' }))
+        clash[count - 1] = { sku: 'S0', name: 'duplicate at the very end' }
+        await expect(db.insertInto('items').values(clash).execute()).rejects.toBeInstanceOf(UniqueConstraintError)
+        const after = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+        expect(after.count).toBe(count)
+      })
+
+      it('returns rows of a large multi-row insert with returning, in order', async () => {
+        const limit = capabilities.maxBoundParameters ?? 32766
+        const count = Math.ceil(limit / 2) + 3
+        const rows = Array.from({ length: count }, (_, index) => ({ sku: `R${String(index).padStart(6, '0')}`, name: 'r' }))
+        const returned = await db.insertInto('items').values(rows).returning('sku').execute()
+        expect(returned.map((row) => row.sku)).toEqual(rows.map((row) => row.sku))
+      })
+    })
+
+    describe('constraint errors', () => {
+      it('maps a unique violation with its table and columns', async () => {
+        await db.insertInto('items').values({ sku: 'D', name: 'one' }).execute()
+        const error = await db.insertInto('items').values({ sku: 'D', name: 'two' }).execute().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(UniqueConstraintError)
+        expect(error).toMatchObject({ code: 'UNIQUE_CONSTRAINT', table: 'items', columns: ['sku'], adapter: storage.adapter })
+      })
+
+      it('maps a composite unique violation with every column', async () => {
+        await db.insertInto('locations').values({ warehouse: 'north', bin: 'A1', label: null }).execute()
+        const error = await db
+          .insertInto('locations')
+          .values({ warehouse: 'north', bin: 'A1', label: 'again' })
+          .execute()
+          .catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(UniqueConstraintError)
+        expect(error).toMatchObject({ table: 'locations', columns: ['warehouse', 'bin'] })
+      })
+
+      it('maps a not-null violation with its table and column', async () => {
+        const error = await db
+          .insertInto('items')
+          .values({ sku: 'N', name: null as unknown as string })
+          .execute()
+          .catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(NotNullConstraintError)
+        expect(error).toMatchObject({ code: 'NOT_NULL_CONSTRAINT', table: 'items', columns: ['name'] })
+      })
+
+      it('enforces and maps foreign keys', async () => {
+        const error = await db.insertInto('movements').values({ item_id: 999, delta: 1 }).execute().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(ForeignKeyConstraintError)
+        expect((error as ForeignKeyConstraintError).code).toBe('FOREIGN_KEY_CONSTRAINT')
+        expect(await db.selectFrom('movements').selectAll().execute()).toEqual([])
+      })
+
+      it('cascades deletes along foreign keys', async () => {
+        const item = await db.insertInto('items').values({ sku: 'F', name: 'f' }).returning('id').executeTakeFirstOrThrow()
+        await db.insertInto('movements').values({ item_id: item.id, delta: 2 }).execute()
+        await db.deleteFrom('items').where('id', '=', item.id).execute()
+        expect(await db.selectFrom('movements').selectAll().execute()).toEqual([])
+      })
+
+      it('maps a check violation with the constraint', async () => {
+        const error = await db.insertInto('items').values({ sku: 'C', name: 'c', quantity: -1 }).execute().catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(CheckConstraintError)
+        expect(error).toMatchObject({ code: 'CHECK_CONSTRAINT', constraint: 'quantity_not_negative' })
+        expect((error as Error).message).toContain(`[@inventory/storage] [${storage.adapter}]`)
+      })
+    })
+
+    describe('batch', () => {
+      it('returns results in order', async () => {
+        const results = await storage.batch([
+          db.insertInto('items').values({ sku: 'A', name: 'a', quantity: 1 }).returning('sku'),
+          db.insertInto('items').values({ sku: 'B', name: 'b', quantity: 2 }),
+          db.updateTable('items').set({ quantity: 10 }).where('sku', '=', 'A'),
+          db.selectFrom('items').select(['sku', 'quantity']).orderBy('sku'),
+        ])
+        expect(results).toHaveLength(4)
+        expect(results[0]?.rows).toEqual([{ sku: 'A' }])
+        expect(results[1]?.numAffectedRows).toBe(1n)
+        expect(results[2]?.numAffectedRows).toBe(1n)
+        expect(results[3]?.rows).toEqual([
+          { sku: 'A', quantity: 10 },
+          { sku: 'B', quantity: 2 },
+        ])
+      })
+
+      it('applies nothing when a later statement fails', async () => {
+        await db.insertInto('items').values({ sku: 'KEEP', name: 'kept', quantity: 1 }).execute()
+        const failure = await storage
+          .batch([
+            db.insertInto('items').values({ sku: 'A', name: 'a' }),
+            db.updateTable('items').set({ quantity: 99 }).where('sku', '=', 'KEEP'),
+            db.insertInto('items').values({ sku: 'A', name: 'duplicate' }),
+          ])
+          .catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(await db.selectFrom('items').select(['sku', 'quantity']).execute()).toEqual([{ sku: 'KEEP', quantity: 1 }])
+      })
+
+      it('accepts an empty list', async () => {
+        expect(await storage.batch([])).toEqual([])
+      })
+    })
+
+    describe('transaction', () => {
+      if (capabilities.interactiveTransactions) {
+        it('commits when the callback resolves', async () => {
+          const result = await storage.transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
+            const row = await trx.selectFrom('items').select('quantity').where('sku', '=', 'T').executeTakeFirstOrThrow()
+            await trx.updateTable('items').set({ quantity: row.quantity + 1 }).execute()
+            return row.quantity
+          })
+          expect(result).toBe(1)
+          expect(await db.selectFrom('items').select('quantity').execute()).toEqual([{ quantity: 2 }])
+        })
+
+        it('rolls back when the callback throws', async () => {
+          const failure = await storage
+            .transaction(async (trx) => {
+              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+              throw new Error('changed my mind')
+            })
+            .catch((e: unknown) => e)
+          expect((failure as Error).message).toBe('changed my mind')
+          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+        })
+
+        it('rolls back when a statement inside fails, and maps the error', async () => {
+          const failure = await storage
+            .transaction(async (trx) => {
+              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+              await trx.insertInto('items').values({ sku: 'T', name: 'again' }).execute()
+            })
+            .catch((e: unknown) => e)
+          expect(failure).toBeInstanceOf(UniqueConstraintError)
+          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+        })
+      } else {
+        it('throws UnsupportedOperationError pointing to batch()', async () => {
+          const failure = await storage.transaction(async () => 1).catch((e: unknown) => e)
+          expect(failure).toBeInstanceOf(UnsupportedOperationError)
+          expect((failure as Error).message).toContain('batch(')
+        })
+      }
+    })
+
+    describe('migrate', () => {
+      const extra: Record<string, Migration> = {
+        ...conformanceMigrations,
+        '0003_notes': {
+          async up(db: Kysely<any>) {
+            await db.schema.alterTable('items').addColumn('notes2', 'text').execute()
+          },
+        },
+      }
+
+      it('applies pending migrations in name order and records them in kysely_migration', async () => {
+        const report = await storage.migrate(extra)
+        expect(report).toEqual({ applied: ['0003_notes'], alreadyApplied: ['0001_catalog', '0002_movements'] })
+        const recorded = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)
+        expect(recorded.rows.map((row) => row.name)).toEqual(['0001_catalog', '0002_movements', '0003_notes'])
+        const columns = await sql<{ name: string }>`select name from pragma_table_info('items')`.execute(db)
+        expect(columns.rows.map((row) => row.name)).toContain('notes2')
+      })
+
+      it('is a no-op when nothing is pending', async () => {
+        expect(await storage.migrate(conformanceMigrations)).toEqual({
+          applied: [],
+          alreadyApplied: ['0001_catalog', '0002_movements'],
+        })
+      })
+
+      it('runs migrations given out of order in name order', async () => {
+        const order: string[] = []
+        const track = (name: string): Migration => ({
+          async up(db: Kysely<any>) {
+            order.push(name)
+            await db.schema.createTable(`t_${name}`).addColumn('id', 'integer').execute()
+          },
+        })
+        const report = await storage.migrate({ ...conformanceMigrations, '0005_b': track('0005_b'), '0004_a': track('0004_a') })
+        expect(report.applied).toEqual(['0004_a', '0005_b'])
+        expect(order).toEqual(['0004_a', '0005_b'])
+      })
+
+      it('leaves nothing of a failing migration behind and names it', async () => {
+        const failing: Record<string, Migration> = {
+          ...conformanceMigrations,
+          '0003_broken': {
+            async up(db: Kysely<any>) {
+              await db.schema.createTable('half_done').addColumn('id', 'integer').execute()
+              await db.insertInto('categories').values({ name: 'added by a broken migration' }).execute()
+              await db.insertInto('categories').values({ name: 'tools' }).execute()
+            },
+          },
+        }
+        const failure = await storage.migrate(failing).catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(MigrationError)
+        expect(failure).toMatchObject({ code: 'MIGRATION_FAILED', migration: '0003_broken' })
+        expect((failure as Error).cause).toBeInstanceOf(UniqueConstraintError)
+        const tables = await sql<{ name: string }>`select name from sqlite_master where name = 'half_done'`.execute(db)
+        expect(tables.rows).toEqual([])
+        expect(await db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([{ name: 'parts' }, { name: 'tools' }])
+        const recorded = await sql<{ name: string }>`select name from kysely_migration where name = '0003_broken'`.execute(db)
+        expect(recorded.rows).toEqual([])
+      })
+
+      it('refuses a migration set that lacks an applied migration', async () => {
+        const { '0001_catalog': _first, ...withoutFirst } = conformanceMigrations
+        const failure = await storage.migrate(withoutFirst).catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(MigrationError)
+        expect((failure as Error).message).toContain('0001_catalog')
+      })
+
+      it('leaves Kysely’s own Migrator nothing to do', async () => {
+        const migrator = new Migrator({
+          db,
+          provider: { getMigrations: async () => conformanceMigrations },
+        })
+        const migrations = await migrator.getMigrations()
+        expect(migrations.map((m) => [m.name, m.executedAt instanceof Date])).toEqual([
+          ['0001_catalog', true],
+          ['0002_movements', true],
+        ])
+        if (capabilities.interactiveTransactions) {
+          const { results, error } = await migrator.migrateToLatest()
+          expect(error).toBeUndefined()
+          expect(results).toEqual([])
+        }
+      })
+
+      it('is readable by introspection, without the bookkeeping tables', async () => {
+        const tables = await db.introspection.getTables()
+        expect(tables.map((table) => table.name).sort()).toEqual(['categories', 'items', 'locations', 'movements'])
+        const items = tables.find((table) => table.name === 'items')
+        expect(items?.columns.find((column) => column.name === 'sku')).toMatchObject({ isNullable: false, dataType: 'TEXT' })
+      })
+    })
+
+    describe('onChange', () => {
+      let events: ChangeEvent[]
+      let unsubscribe: () => void
+      beforeEach(() => {
+        events = []
+        unsubscribe = storage.onChange((event) => events.push(event))
+      })
+
+      it('fires once per committed query with the table written', async () => {
+        await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
+        await db.selectFrom('items').selectAll().execute()
+        await db.updateTable('items').set({ quantity: 2 }).execute()
+        expect(events).toEqual([
+          { tables: ['items'], source: 'local' },
+          { tables: ['items'], source: 'local' },
+        ])
+      })
+
+      it('fires once per batch with every table written', async () => {
+        const item = await db.insertInto('items').values({ sku: 'E', name: 'e' }).returning('id').executeTakeFirstOrThrow()
+        events.length = 0
+        await storage.batch([
+          db.insertInto('movements').values({ item_id: item.id, delta: 1 }),
+          db.updateTable('items').set({ quantity: 1 }),
+          db.selectFrom('categories').selectAll(),
+        ])
+        expect(events).toEqual([{ tables: ['items', 'movements'], source: 'local' }])
+      })
+
+      it('fires for raw SQL writes', async () => {
+        await sql`insert into "items" (sku, name) values ('RAW', 'raw')`.execute(db)
+        await sql`select * from items`.execute(db)
+        expect(events).toEqual([{ tables: ['items'], source: 'local' }])
+      })
+
+      it('does not fire for failed writes or rolled-back batches', async () => {
+        await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
+        events.length = 0
+        await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute().catch(() => undefined)
+        await storage
+          .batch([db.insertInto('categories').values({ name: 'x' }), db.insertInto('items').values({ sku: 'E', name: 'e' })])
+          .catch(() => undefined)
+        expect(events).toEqual([])
+      })
+
+      if (capabilities.interactiveTransactions) {
+        it('fires once when a transaction commits and never when it rolls back', async () => {
+          await storage.transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
+            await trx.insertInto('categories').values({ name: 'x' }).execute()
+            expect(events).toEqual([])
+          })
+          expect(events).toEqual([{ tables: ['categories', 'items'], source: 'local' }])
+          await storage
+            .transaction(async (trx) => {
+              await trx.insertInto('items').values({ sku: 'F', name: 'f' }).execute()
+              throw new Error('rollback')
+            })
+            .catch(() => undefined)
+          expect(events).toHaveLength(1)
+        })
+      }
+
+      it('stops after unsubscribe', async () => {
+        unsubscribe()
+        await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
+        expect(events).toEqual([])
+      })
+    })
+
+    describe('close', () => {
+      it('rejects queries after close with a typed error', async () => {
+        await storage.close()
+        const failure = await db.selectFrom('items').selectAll().execute().catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(StorageError)
+        expect((failure as StorageError).code).toBe('STORAGE_CLOSED')
+        const batchFailure = await storage.batch([db.selectFrom('items').selectAll()]).catch((e: unknown) => e)
+        expect((batchFailure as StorageError).code).toBe('STORAGE_CLOSED')
+      })
+    })
+
+    if (capabilities.persistent) {
+      describe('durability', () => {
+        it('keeps acknowledged writes across close and reopen', async () => {
+          if (!harness.reopen) throw new Error('a persistent adapter must give the harness a reopen()')
+          await db.insertInto('items').values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) }).execute()
+          await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
+          await db.insertInto('items').values({ sku: 'D1', name: 'rejected' }).execute().catch(() => undefined)
+          storage = await harness.reopen()
+          db = storage.db
+          const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
+          expect(rows).toEqual([
+            { sku: 'D1', name: 'durable' },
+            { sku: 'D2', name: 'batched' },
+          ])
+          expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
+          const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)
+          expect(check.rows).toEqual([{ integrity_check: 'ok' }])
+        })
+      })
+    }
+  })
+}
