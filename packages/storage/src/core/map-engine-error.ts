@@ -27,7 +27,8 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
 
 type ConstraintKind = 'UNIQUE' | 'NOT NULL' | 'FOREIGN KEY' | 'CHECK'
 
-const CONSTRAINT_FAILURE = /(UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed(?::[ \t]*([^\n]*?))?(?::[ \t]*SQLITE_[A-Z_]+)?[ \t]*$/m
+const CONSTRAINT_FAILURE =
+  /(UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed(?::[ \t]*(?!SQLITE_[A-Z_]+[ \t]*$)(\S[^\n]*?))?(?::[ \t]*SQLITE_[A-Z_]+)?[ \t]*$/m
 
 function constraintError(kind: ConstraintKind, detail: string | undefined, adapter: string, cause: unknown) {
   const options: ConstraintErrorOptions = { adapter, cause }

@@ -22,7 +22,9 @@ export class ProviderDriver implements Driver {
   readonly #engine: StorageEngine
   readonly #onCommit: (tables: ReadonlySet<string>) => void
   #initialized: Promise<void> | undefined
+  #ready = false
   #closed = false
+  readonly #connections = new WeakMap<DatabaseConnection, TrackedConnection>()
 
   constructor(engine: StorageEngine, onCommit: (tables: ReadonlySet<string>) => void) {
     this.#engine = engine
@@ -30,17 +32,27 @@ export class ProviderDriver implements Driver {
   }
 
   init(): Promise<void> {
-    this.#initialized ??= this.#engine.driver.init().catch((error) => {
-      throw mapEngineError(error, this.#engine.adapter)
-    })
+    this.#initialized ??= this.#engine.driver.init().then(
+      () => {
+        this.#ready = true
+      },
+      (error) => {
+        throw mapEngineError(error, this.#engine.adapter)
+      },
+    )
     return this.#initialized
   }
 
   async acquireConnection(): Promise<TrackedConnection> {
     this.#assertOpen()
-    await this.init()
-    const connection = await this.#engine.driver.acquireConnection()
-    return new TrackedConnection(connection, this.#engine, this.#onCommit)
+    if (!this.#ready) await this.init()
+    const inner = await this.#engine.driver.acquireConnection()
+    let connection = this.#connections.get(inner)
+    if (!connection) {
+      connection = new TrackedConnection(inner, this.#engine, this.#onCommit)
+      this.#connections.set(inner, connection)
+    }
+    return connection
   }
 
   async beginTransaction(connection: TrackedConnection, settings: TransactionSettings): Promise<void> {

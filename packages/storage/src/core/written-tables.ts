@@ -11,6 +11,7 @@ import {
   MergeQueryNode,
   type OperationNode,
   RawNode,
+  SelectQueryNode,
   UpdateQueryNode,
   AlterTableNode,
   TableNode,
@@ -24,7 +25,8 @@ import {
  */
 export function writtenTables(query: CompiledQuery): string[] {
   const node = query.query
-  if (RawNode.is(node) || node === undefined) return tablesInSql(query.sql)
+  if (node === undefined || RawNode.is(node)) return tablesInSql(query.sql)
+  if (SelectQueryNode.is(node)) return []
   return tablesOfNode(node)
 }
 

@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { createStorage } from '../src/index.js'
+import { sqliteAdapter } from '../src/sqlite.js'
+import { type ComparisonResult, compare, printResults } from './measure.js'
+
+interface BenchDB {
+  items: { id: number; sku: string; name: string; quantity: number; price: number }
+}
+
+const ROWS = 10_000
+const rows = Array.from({ length: ROWS }, (_, index) => ({
+  id: index + 1,
+  sku: `SKU-${index}`,
+  name: `Item number ${index}`,
+  quantity: index % 100,
+  price: index / 7,
+}))
+const CREATE_ITEMS =
+  'create table if not exists items (id integer primary key, sku text not null unique, name text not null, quantity integer not null, price real not null)'
+
+/**
+ * The sqlite adapter against raw better-sqlite3 (and plain Kysely over it, for reference):
+ * point select by primary key, and inserting 10,000 rows.
+ */
+export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
+  const raw = new Database(':memory:')
+  raw.exec(CREATE_ITEMS)
+  const storage = await createStorage<BenchDB>({ adapters: sqliteAdapter() })
+  await storage.db.executeQuery({ sql: CREATE_ITEMS, parameters: [], query: { kind: 'RawNode' } } as never)
+  const plainDatabase = new Database(':memory:')
+  plainDatabase.exec(CREATE_ITEMS)
+  const plain = new Kysely<BenchDB>({ dialect: new SqliteDialect({ database: plainDatabase }) })
+
+  const rawInsert = raw.prepare('insert into items (id, sku, name, quantity, price) values (?, ?, ?, ?, ?)')
+  const rawInsertAll = raw.transaction((batch: typeof rows) => {
+    for (const row of batch) rawInsert.run(row.id, row.sku, row.name, row.quantity, row.price)
+  })
+  rawInsertAll(rows)
+  await storage.db.insertInto('items').values(rows).execute()
+  await plain.insertInto('items').values(rows.slice(0, 6000)).execute()
+  await plain.insertInto('items').values(rows.slice(6000)).execute()
+
+  const rawSelect = raw.prepare('select * from items where id = ?')
+  let next = 0
+  const nextId = () => (next = (next % ROWS) + 1)
+
+  const results = await compare([
+    {
+      name: 'point select by primary key',
+      subject: {
+        label: 'sqlite adapter',
+        run: () => storage.db.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst(),
+      },
+      baseline: { label: 'better-sqlite3 prepared', run: () => rawSelect.get(nextId()) },
+      target: 4,
+    },
+    {
+      name: 'point select, plain Kysely (reference)',
+      subject: {
+        label: 'Kysely SqliteDialect',
+        run: () => plain.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst(),
+      },
+      baseline: { label: 'better-sqlite3 prepared', run: () => rawSelect.get(nextId()) },
+    },
+    {
+      name: `insert ${ROWS.toLocaleString('en')} rows`,
+      subject: {
+        label: 'sqlite adapter multi-row insert',
+        beforeEach: () => storage.db.deleteFrom('items').execute(),
+        run: () => storage.db.insertInto('items').values(rows).execute(),
+      },
+      baseline: {
+        label: 'better-sqlite3 in a transaction',
+        beforeEach: () => raw.exec('delete from items'),
+        run: () => rawInsertAll(rows),
+      },
+      target: 1.5,
+    },
+  ])
+  await storage.close()
+  await plain.destroy()
+  raw.close()
+  return results
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printResults('sqlite adapter vs better-sqlite3', await runSqliteBenchmarks())
+}

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process'
+import { existsSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { createStorage } from '../../../src/index.js'
+import { sqliteAdapter } from '../../../src/sqlite.js'
+import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
+import { tempDir } from '../../support/temp-dir.js'
+
+describe('sqlite adapter', () => {
+  it('is available where better-sqlite3 loads', async () => {
+    expect(await sqliteAdapter().isAvailable()).toBe(true)
+  })
+
+  it('opens files in WAL mode with foreign keys on, and close() releases the file', async () => {
+    const dir = tempDir('sqlite-wal')
+    const filename = join(dir.path, 'app.sqlite')
+    const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
+    const pragma = async (name: string) => (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(storage.db)).rows[0]
+    expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' })
+    expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 })
+    await storage.migrate(conformanceMigrations)
+    await storage.close()
+    // A closed WAL database checkpoints and removes its -wal file; the file can be moved and reopened.
+    expect(existsSync(`${filename}-wal`)).toBe(false)
+    renameSync(filename, `${filename}.moved`)
+    const reopened = new Database(`${filename}.moved`)
+    expect(reopened.prepare('select count(*) as n from categories').get()).toEqual({ n: 2 })
+    reopened.close()
+    dir.remove()
+  })
+
+  it('uses a given database handle and leaves it open on close', async () => {
+    const database = new Database(':memory:')
+    const storage = await createStorage({ adapters: sqliteAdapter({ database }) })
+    expect(database.pragma('foreign_keys', { simple: true })).toBe(1)
+    await storage.close()
+    expect(database.open).toBe(true)
+    database.close()
+  })
+
+  it('reuses prepared statements and keeps the cache bounded', async () => {
+    const database = new Database(':memory:')
+    let prepared = 0
+    const prepare = database.prepare.bind(database)
+    database.prepare = ((source: string) => {
+      prepared++
+      return prepare(source)
+    }) as typeof database.prepare
+    const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database, statementCacheSize: 4 }) })
+    await storage.migrate(conformanceMigrations)
+    const pointSelect = (id: number) => storage.db.selectFrom('items').selectAll().where('id', '=', id).execute()
+    await pointSelect(1)
+    const before = prepared
+    for (let id = 0; id < 50; id++) await pointSelect(id)
+    expect(prepared).toBe(before)
+    for (let n = 1; n <= 10; n++) await storage.db.selectFrom('items').select(sql.lit(n).as('n')).execute()
+    expect(prepared).toBe(before + 10)
+    await pointSelect(1)
+    expect(prepared).toBe(before + 11)
+    await storage.close()
+    database.close()
+  })
+
+  it('keeps every acknowledged write when the process is killed mid-loop', async () => {
+    const dir = tempDir('sqlite-crash')
+    const filename = join(dir.path, 'crash.sqlite')
+    const writer = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), filename], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    const acknowledged: number[] = []
+    await new Promise<void>((resolve, reject) => {
+      let buffer = ''
+      writer.stdout.setEncoding('utf8')
+      writer.stdout.on('data', (chunk: string) => {
+        buffer += chunk
+        const lines = buffer.split('\n')
+        buffer = lines.pop() ?? ''
+        for (const line of lines) if (line) acknowledged.push(Number(line))
+        if (acknowledged.length >= 200) {
+          writer.kill('SIGKILL')
+          resolve()
+        }
+      })
+      writer.on('exit', () => resolve())
+      writer.on('error', reject)
+    })
+    expect(acknowledged.length).toBeGreaterThanOrEqual(200)
+    const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
+    const stored = await storage.db.selectFrom('items').select('quantity').orderBy('quantity').execute()
+    const storedSet = new Set(stored.map((row) => row.quantity))
+    expect(acknowledged.filter((n) => !storedSet.has(n))).toEqual([])
+    expect(stored.map((row) => row.quantity)).toEqual([...Array(stored.length).keys()])
+    const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(storage.db)
+    expect(check.rows).toEqual([{ integrity_check: 'ok' }])
+    await storage.close()
+    dir.remove()
+  })
+})
+

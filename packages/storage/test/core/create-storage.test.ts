@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { createStorage, type StorageAdapter, StorageUnavailableError } from '../../src/index.js'
+import { sqliteAdapter } from '../../src/sqlite.js'
+
+function unavailable(name: string, why: 'false' | 'throws' | 'open fails'): StorageAdapter {
+  return {
+    name,
+    isAvailable: () => {
+      if (why === 'throws') throw new Error('no such global')
+      return why === 'open fails'
+    },
+    open: () => Promise.reject(new Error('cannot open')),
+  }
+}
+
+describe('createStorage', () => {
+  it('opens the first available adapter and reports the skipped ones', async () => {
+    let selection: unknown
+    const storage = await createStorage({
+      adapters: [unavailable('first', 'false'), unavailable('second', 'open fails'), sqliteAdapter()],
+      onSelect: (chosen) => {
+        selection = chosen
+      },
+    })
+    expect(storage.adapter).toBe('sqlite')
+    expect(selection).toEqual({
+      adapter: 'sqlite',
+      skipped: [
+        { adapter: 'first', reason: 'not available in this runtime' },
+        { adapter: 'second', reason: 'failed to open: cannot open' },
+      ],
+    })
+    await storage.close()
+  })
+
+  it('accepts a single adapter', async () => {
+    const storage = await createStorage({ adapters: sqliteAdapter() })
+    expect(storage.adapter).toBe('sqlite')
+    await storage.close()
+  })
+
+  it('throws StorageUnavailableError naming every adapter tried and why', async () => {
+    const failure = await createStorage({
+      adapters: [unavailable('a', 'false'), unavailable('b', 'throws'), unavailable('c', 'open fails')],
+    }).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(StorageUnavailableError)
+    const error = failure as StorageUnavailableError
+    expect(error.code).toBe('STORAGE_UNAVAILABLE')
+    expect(error.skipped.map((skip) => skip.adapter)).toEqual(['a', 'b', 'c'])
+    expect(error.message).toContain('b (isAvailable() threw: no such global)')
+  })
+
+  it('throws StorageUnavailableError for an empty list', async () => {
+    await expect(createStorage({ adapters: [] })).rejects.toThrow(/given no adapters/)
+  })
+})

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import {
+  CheckConstraintError,
+  ForeignKeyConstraintError,
+  mapEngineError,
+  NotNullConstraintError,
+  StorageError,
+  StorageQuotaError,
+  UniqueConstraintError,
+} from '../../src/index.js'
+
+describe('mapEngineError', () => {
+  const engines = {
+    'better-sqlite3': (text: string) => Object.assign(new Error(text), { code: 'SQLITE_CONSTRAINT' }),
+    d1: (text: string) => new Error(`D1_ERROR: ${text}: SQLITE_CONSTRAINT`),
+    wasm: (text: string) => new Error(`SQLITE_CONSTRAINT_UNIQUE: sqlite3 result code 2067: ${text}`),
+  }
+
+  for (const [engine, wrap] of Object.entries(engines)) {
+    describe(`messages as ${engine} words them`, () => {
+      it('reads a unique violation with table and columns', () => {
+        const error = mapEngineError(wrap('UNIQUE constraint failed: items.sku'), 'x')
+        expect(error).toBeInstanceOf(UniqueConstraintError)
+        expect(error).toMatchObject({ table: 'items', columns: ['sku'], adapter: 'x' })
+      })
+
+      it('reads a composite unique violation', () => {
+        const error = mapEngineError(wrap('UNIQUE constraint failed: locations.warehouse, locations.bin'), 'x')
+        expect(error).toMatchObject({ table: 'locations', columns: ['warehouse', 'bin'] })
+      })
+
+      it('reads not null, foreign key and check violations', () => {
+        expect(mapEngineError(wrap('NOT NULL constraint failed: items.name'), 'x')).toBeInstanceOf(NotNullConstraintError)
+        expect(mapEngineError(wrap('FOREIGN KEY constraint failed'), 'x')).toMatchObject({
+          code: 'FOREIGN_KEY_CONSTRAINT',
+          table: undefined,
+          columns: [],
+        })
+        expect(mapEngineError(wrap('CHECK constraint failed: quantity >= 0'), 'x')).toMatchObject({
+          code: 'CHECK_CONSTRAINT',
+          constraint: 'quantity >= 0',
+        })
+      })
+    })
+  }
+
+  it('keeps the cause and names library and adapter in the message', () => {
+    const cause = new Error('UNIQUE constraint failed: items.sku')
+    const error = mapEngineError(cause, 'sqlite')
+    expect(error.cause).toBe(cause)
+    expect(error.message).toBe('[@inventory/storage] [sqlite] unique constraint failed on items.(sku)')
+    expect(error.name).toBe('UniqueConstraintError')
+  })
+
+  it('maps quota errors from browsers and full disks', () => {
+    const quota = Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' })
+    expect(mapEngineError(quota, 'indexeddb')).toBeInstanceOf(StorageQuotaError)
+    expect(mapEngineError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), 'sqlite')).toBeInstanceOf(
+      StorageQuotaError,
+    )
+  })
+
+  it('wraps any other failure as QUERY_FAILED and passes typed errors through', () => {
+    const error = mapEngineError(new Error('near "selec": syntax error'), 'sqlite')
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.code).toBe('QUERY_FAILED')
+    expect(error.message).toContain('syntax error')
+    const typed = new CheckConstraintError({ adapter: 'd1' })
+    expect(mapEngineError(typed, 'sqlite')).toBe(typed)
+    expect(mapEngineError('a string', 'sqlite').message).toContain('a string')
+    expect(new ForeignKeyConstraintError({ adapter: 'd1' }).message).toBe('[@inventory/storage] [d1] foreign key constraint failed')
+  })
+})
