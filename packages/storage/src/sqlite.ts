@@ -3,5 +3,5 @@
  *
  * @module
  */
-export type { BetterSqliteDatabase, BetterSqliteStatement } from './adapters/sqlite/better-sqlite-database.js'
+export type { BetterSqliteDatabase, BetterSqliteRunResult, BetterSqliteStatement } from './adapters/sqlite/better-sqlite-database.js'
 export { type SqliteAdapterOptions, sqliteAdapter } from './adapters/sqlite/sqlite-adapter.js'

@@ -36,7 +36,7 @@ export async function createProvider<DB>(
   return provider
 }
 
-class EngineProvider<DB> implements StorageProvider<DB>, AsyncDisposable {
+class EngineProvider<DB> implements StorageProvider<DB> {
   readonly adapter: string
   readonly capabilities: StorageCapabilities
   readonly db: Kysely<DB>

@@ -40,7 +40,7 @@ export interface MigrationReport {
  * const items = await storage.db.selectFrom('items').selectAll().execute()
  * ```
  */
-export interface StorageProvider<DB> {
+export interface StorageProvider<DB> extends AsyncDisposable {
   /** The adapter that was opened: `'sqlite'`, `'d1'`, `'indexeddb'` or `'local-storage'`. */
   readonly adapter: string
   /** Full Kysely, SQLite dialect, on every adapter. */
@@ -78,6 +78,8 @@ export interface StorageProvider<DB> {
   onChange(listener: (event: ChangeEvent) => void): () => void
   /** Closes the database and releases its file, connection or page store. */
   close(): Promise<void>
+  /** Closes the database, so that `await using storage = await createStorage(...)` cleans up. */
+  [Symbol.asyncDispose](): Promise<void>
 }
 
 /**
