@@ -70,7 +70,9 @@ export async function adjustStock(
     db.insertInto('movements').values({ item_id: item.id, delta, reason }),
     db.updateTable('items').set((eb) => ({ quantity: eb('quantity', '+', delta) })).where('id', '=', item.id).returning('quantity'),
   ])
-  return (updated?.rows[0] as { quantity: number }).quantity
+  const [row] = (updated?.rows ?? []) as { quantity: number }[]
+  if (!row) throw new Error(`item ${sku} disappeared while being adjusted`)
+  return row.quantity
 }
 
 /** Items at or below their reorder level. */
