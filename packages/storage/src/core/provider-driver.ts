@@ -43,16 +43,17 @@ export class ProviderDriver implements Driver {
     return this.#initialized
   }
 
-  async acquireConnection(): Promise<TrackedConnection> {
-    this.#assertOpen()
-    if (!this.#ready) await this.init()
-    const inner = await this.#engine.driver.acquireConnection()
-    let connection = this.#connections.get(inner)
-    if (!connection) {
-      connection = new TrackedConnection(inner, this.#engine, this.#onCommit)
-      this.#connections.set(inner, connection)
-    }
-    return connection
+  acquireConnection(): Promise<TrackedConnection> {
+    if (this.#closed) return Promise.reject(this.#closedError())
+    if (!this.#ready) return this.init().then(() => this.acquireConnection())
+    return this.#engine.driver.acquireConnection().then((inner) => {
+      let connection = this.#connections.get(inner)
+      if (!connection) {
+        connection = new TrackedConnection(inner, this.#engine, this.#onCommit)
+        this.#connections.set(inner, connection)
+      }
+      return connection
+    })
   }
 
   async beginTransaction(connection: TrackedConnection, settings: TransactionSettings): Promise<void> {
@@ -84,8 +85,8 @@ export class ProviderDriver implements Driver {
     await this.#guard(() => this.#savepointCommand('releaseSavepoint', connection, name, compile))
   }
 
-  async releaseConnection(connection: TrackedConnection): Promise<void> {
-    await this.#engine.driver.releaseConnection(connection.inner)
+  releaseConnection(connection: TrackedConnection): Promise<void> {
+    return this.#engine.driver.releaseConnection(connection.inner)
   }
 
   async destroy(): Promise<void> {
@@ -146,9 +147,11 @@ export class ProviderDriver implements Driver {
   }
 
   #assertOpen(): void {
-    if (this.#closed) {
-      throw new StorageError('STORAGE_CLOSED', 'the storage provider is closed', { adapter: this.#engine.adapter })
-    }
+    if (this.#closed) throw this.#closedError()
+  }
+
+  #closedError(): StorageError {
+    return new StorageError('STORAGE_CLOSED', 'the storage provider is closed', { adapter: this.#engine.adapter })
   }
 }
 
@@ -165,20 +168,37 @@ class TrackedConnection implements DatabaseConnection {
     this.#onCommit = onCommit
   }
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const { adapter, capabilities } = this.#engine
+    const max = capabilities.maxBoundParameters
+    if (max !== undefined && query.parameters.length > max) return this.#executePlanned(query)
+    // The common case, kept free of extra promises: one statement within the parameter limit.
+    let statement: CompiledQuery
+    try {
+      statement = normalizeParameters(query, adapter)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.inner.executeQuery<R>(statement).then(
+      (result) => {
+        this.#recordWrite(query)
+        return result
+      },
+      (error) => {
+        throw mapEngineError(error, adapter)
+      },
+    )
+  }
+
+  async #executePlanned<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     let result: QueryResult<unknown>
     try {
       const plan = planQuery(query, this.#engine)
-      const [only] = plan.statements
-      if (plan.statements.length === 1 && only) {
-        result = await this.inner.executeQuery(only)
-      } else {
-        // Inside an open transaction the statements are atomic already; outside, make them so.
-        const results = this.pendingTables
-          ? await executeSequentially(this.inner, plan.statements)
-          : await executeAtomically(this.#engine, this.inner, plan.statements)
-        result = plan.merge(results)
-      }
+      // Inside an open transaction the statements are atomic already; outside, make them so.
+      const results = this.pendingTables
+        ? await executeSequentially(this.inner, plan.statements)
+        : await executeAtomically(this.#engine, this.inner, plan.statements)
+      result = plan.merge(results)
     } catch (error) {
       throw mapEngineError(error, this.#engine.adapter)
     }

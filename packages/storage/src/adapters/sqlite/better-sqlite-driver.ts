@@ -32,9 +32,9 @@ export class BetterSqliteDriver implements Driver {
     this.#connection = new BetterSqliteConnection(this.#database, this.#options.statementCacheSize)
   }
 
-  async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#mutex.lock()
-    return this.#connection as BetterSqliteConnection
+  acquireConnection(): Promise<DatabaseConnection> {
+    const connection = this.#connection as BetterSqliteConnection
+    return this.#mutex.lock().then(() => connection)
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -61,8 +61,9 @@ export class BetterSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`))
   }
 
-  async releaseConnection(): Promise<void> {
+  releaseConnection(): Promise<void> {
     this.#mutex.unlock()
+    return Promise.resolve()
   }
 
   async destroy(): Promise<void> {
