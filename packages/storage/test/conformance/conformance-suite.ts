@@ -191,7 +191,7 @@ export function runConformanceSuite(
         const aboveAverage = await db
           .selectFrom('items')
           .select('sku')
-          .where('quantity', '>', (eb) => eb.selectFrom('items').select((inner) => inner.fn.avg('quantity').as('avg')))
+          .where('quantity', '>', (eb) => eb.selectFrom('items').select((inner) => inner.fn.avg<number>('quantity').as('avg')))
           .execute()
         expect(aboveAverage).toEqual([{ sku: 'C' }])
 
