@@ -169,6 +169,14 @@ describe('d1 adapter on Miniflare', () => {
       expect(failure).toMatchObject({ code: 'INVALID_PARAMETER' })
     })
 
+    it('refuses to stream, since D1 has no cursors, with a typed error', async () => {
+      const failure = await (async () => {
+        for await (const _row of db.selectFrom('readings').selectAll().stream()) return 'streamed'
+      })().catch((error: unknown) => error)
+      expect(failure).toBeInstanceOf(UnsupportedOperationError)
+      expect((failure as Error).message).toContain('limit and offset')
+    })
+
     it('counts zero affected rows as 0, not as missing', async () => {
       const [result] = await storage.batch([db.updateTable('readings').set({ flag: 1 }).where('sensor', '=', 'nobody')])
       expect(result?.numAffectedRows).toBe(0n)
