@@ -1,7 +1,9 @@
 import { Miniflare } from 'miniflare'
-import type { D1Database } from '../../src/d1.js'
 
 const IDLE_WORKER = 'export default { fetch() { return new Response("") } }'
+
+/** Miniflare's D1 binding: the full Workers type, which the adapter's structural one accepts. */
+export type MiniflareD1Database = Awaited<ReturnType<Miniflare['getD1Database']>>
 
 /**
  * Empty D1 databases on Miniflare's real D1 (workerd), one per call to {@link MiniflareD1Pool.fresh}.
@@ -19,7 +21,7 @@ export class MiniflareD1Pool {
   }
 
   /** A database nobody has used, and a way to get a second, independent handle to it. */
-  async fresh(): Promise<{ database: D1Database; reconnect: () => Promise<D1Database> }> {
+  async fresh(): Promise<{ database: MiniflareD1Database; reconnect: () => Promise<MiniflareD1Database> }> {
     const slot = this.#used++ % this.#size
     if (slot === 0) {
       const bindings = Object.fromEntries(Array.from({ length: this.#size }, (_, index) => [`DB_${index}`, `db-${this.#used}-${index}`]))
