@@ -33,6 +33,8 @@ export class BrowserDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // A commit that failed to store has already put everything back; Kysely still rolls back.
+    if (!this.#engine.inTransaction) return
     await connection.executeQuery(CompiledQuery.raw('rollback'))
   }
 

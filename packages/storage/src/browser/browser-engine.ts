@@ -116,6 +116,12 @@ export class BrowserEngine {
     this.#mutex.unlock()
   }
 
+  /** Whether a transaction is open on the connection. */
+  get inTransaction(): boolean {
+    const database = this.#open()
+    return (this.#sqlite as WasmSqlite).capi.sqlite3_get_autocommit(database) === 0
+  }
+
   /**
    * Runs one statement. A write first takes the database's lock and catches up with other tabs;
    * once the connection is back in autocommit mode the changed pages are stored before this resolves.
@@ -197,6 +203,10 @@ export class BrowserEngine {
     await this.#options.store.close()
   }
 
+  get #locks(): WebLockManager {
+    return this.#options.locks ?? browserLockManager() ?? fallbackLocks
+  }
+
   get #channelName(): string {
     return `@inventory/storage:${this.#options.adapter}:${this.#options.name}`
   }
@@ -251,8 +261,7 @@ export class BrowserEngine {
   }
 
   async #beginWrite(): Promise<void> {
-    const locks = this.#options.locks ?? browserLockManager() ?? fallbackLocks
-    const release = await acquireLock(locks, this.#channelName)
+    const release = await acquireLock(this.#locks, this.#channelName)
     try {
       await this.#catchUp()
     } catch (error) {
@@ -320,7 +329,14 @@ export class BrowserEngine {
     await this.#mutex.lock()
     try {
       if (this.#closed) return
-      if (version > this.#version) await this.#catchUp()
+      if (version > this.#version) {
+        const release = await acquireLock(this.#locks, this.#channelName)
+        try {
+          await this.#catchUp()
+        } finally {
+          release()
+        }
+      }
     } catch {
       // Nothing to report to here; the next write catches up again under the lock and rejects
       // with the store's error.

@@ -50,5 +50,9 @@ async function instantiate(wasmUrl: string | undefined): Promise<WasmSqlite> {
     ...(wasmUrl === undefined ? {} : { locateFile: () => wasmUrl }),
   }
   // The published typings omit the Emscripten module options the runtime accepts.
-  return (init as unknown as (options: object) => Promise<WasmSqlite>)(options)
+  const sqlite = await (init as unknown as (options: object) => Promise<WasmSqlite>)(options)
+  // Every failing step is also logged as a warning; the error it throws says the same and is
+  // what callers see, mapped to a typed StorageError.
+  sqlite.config.warn = () => undefined
+  return sqlite
 }
