@@ -52,6 +52,19 @@ async function waitFor(condition: () => boolean | Promise<boolean>) {
   throw new Error('condition not met within 5 s')
 }
 
+async function storedPageRecords(site: TabSite): Promise<number> {
+  const database = await new Promise<IDBDatabase>((resolve) => {
+    const opening = site.indexedDB.open(site.name)
+    opening.onsuccess = () => resolve(opening.result)
+  })
+  const counting = database.transaction('pages').objectStore('pages').count()
+  const count = await new Promise<number>((resolve) => {
+    counting.onsuccess = () => resolve(counting.result)
+  })
+  database.close()
+  return count
+}
+
 afterEach(async () => {
   for (const provider of open.splice(0)) await provider.close()
 })
@@ -126,5 +139,42 @@ describe('indexeddb: two tabs on one store', () => {
       .select((eb) => eb.fn.sum<number>('value').as('total'))
       .executeTakeFirstOrThrow()
     expect(sum.total).toBe(210)
+  })
+})
+
+describe('indexeddb: reading and shrinking', () => {
+  it('streams rows in chunks', async () => {
+    const site = newSite()
+    const storage = await tab<CounterDB>(site)
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(storage.db)
+    await storage.db
+      .insertInto('counters')
+      .values(Array.from({ length: 25 }, (_, i) => ({ id: i + 1, value: i })))
+      .execute()
+    const seen: number[] = []
+    for await (const row of storage.db.selectFrom('counters').select('id').orderBy('id').stream(10)) seen.push(row.id)
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1))
+  })
+
+  it('lets another tab catch up with a database that shrank (vacuum)', async () => {
+    const site = newSite()
+    const first = await tab<CounterDB>(site)
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
+    await sql`with recursive c(x) as (select 1 union all select x + 1 from c limit 3000)
+      insert into counters (id, value) select x, x from c`.execute(first.db)
+    const second = await tab<CounterDB>(site)
+    const pages = async (provider: StorageProvider<CounterDB>) =>
+      (await sql<{ page_count: number }>`pragma page_count`.execute(provider.db)).rows[0]?.page_count
+    const before = await pages(second)
+    await first.db.deleteFrom('counters').where('id', '>', 10).execute()
+    await sql`vacuum`.execute(first.db)
+    await second.db.insertInto('counters').values({ id: 11, value: 11 }).execute()
+    expect(await pages(second)).toBeLessThan(before as number)
+    expect(await second.db.selectFrom('counters').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 11 })
+    const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(second.db)
+    expect(check.rows).toEqual([{ integrity_check: 'ok' }])
+    const reopened = await tab<CounterDB>(site)
+    expect(await pages(reopened)).toBe(await pages(second))
+    expect(await storedPageRecords(site)).toBe(await pages(second))
   })
 })
