@@ -131,8 +131,16 @@ export class BrowserEngine {
   async execute(query: CompiledQuery): Promise<QueryResult<unknown>> {
     const database = this.#open()
     const { capi } = this.#sqlite as WasmSqlite
-    const statement = this.#prepare(query.sql)
     const inAutocommit = capi.sqlite3_get_autocommit(database) !== 0
+    let statement: PreparedStatement
+    try {
+      statement = this.#prepare(query.sql)
+    } catch (error) {
+      if (!inAutocommit) throw this.#mapCorruption(error)
+      // The statement may name a table another tab has just created: catch up, then try once more.
+      await this.#catchUpUnderLock()
+      statement = this.#prepare(query.sql)
+    }
     if (inAutocommit && (!capi.sqlite3_stmt_readonly(statement) || STARTS_TRANSACTION.test(query.sql))) {
       await this.#beginWrite()
     }
@@ -320,6 +328,19 @@ export class BrowserEngine {
     this.#storedPageCount = changes.pageCount
   }
 
+  /**
+   * Catches up outside a write. The lock keeps writers out meanwhile, so the pages read are one
+   * consistent state even where IndexedDB isolates transactions loosely.
+   */
+  async #catchUpUnderLock(): Promise<void> {
+    const release = await acquireLock(this.#locks, this.#channelName)
+    try {
+      await this.#catchUp()
+    } finally {
+      release()
+    }
+  }
+
   readonly #onMessage = (event: { data: unknown }): void => {
     const announcement = parseAnnouncement(event.data)
     if (announcement) void this.#applyRemoteCommit(announcement.version, announcement.tables)
@@ -329,14 +350,7 @@ export class BrowserEngine {
     await this.#mutex.lock()
     try {
       if (this.#closed) return
-      if (version > this.#version) {
-        const release = await acquireLock(this.#locks, this.#channelName)
-        try {
-          await this.#catchUp()
-        } finally {
-          release()
-        }
-      }
+      if (version > this.#version) await this.#catchUpUnderLock()
     } catch {
       // Nothing to report to here; the next write catches up again under the lock and rejects
       // with the store's error.

@@ -178,3 +178,21 @@ describe('indexeddb: reading and shrinking', () => {
     expect(await storedPageRecords(site)).toBe(await pages(second))
   })
 })
+
+describe('indexeddb: a tab that has not heard of a new table yet', () => {
+  it('catches up when a statement names a table it does not know', async () => {
+    const site = newSite()
+    const first = await tab<CounterDB>(site, { announce: false })
+    const second = await tab<CounterDB>(site, { announce: false })
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
+    await second.db.insertInto('counters').values({ id: 1, value: 1 }).execute()
+    await first.db.insertInto('counters').values({ id: 2, value: 2 }).execute()
+    expect(await first.db.selectFrom('counters').select('id').orderBy('id').execute()).toEqual([{ id: 1 }, { id: 2 }])
+    const missing = await second.db
+      .selectFrom('nothing' as 'counters')
+      .selectAll()
+      .execute()
+      .catch((error: unknown) => error)
+    expect(String(missing)).toMatch(/no such table: nothing/)
+  })
+})
