@@ -30,14 +30,14 @@ export interface BrowserEngineOptions extends WasmLocation {
   locks?: WebLockManager | undefined
   /** Opens the channel commits are announced on (default a `BroadcastChannel` of the given name). */
   createChannel?: ((name: string) => ChangeChannel | undefined) | undefined
-  /** Prepared statements kept for reuse. */
-  statementCacheSize?: number | undefined
 }
 
 /** A statement that starts a transaction while the connection is in autocommit mode. */
 const STARTS_TRANSACTION = /^\s*(begin|savepoint)\b/i
 /** SQLite's file header, the first 16 bytes of page 1. */
 const SQLITE_HEADER = 'SQLite format 3\0'
+/** Prepared statements kept for reuse, least recently used dropped first. */
+const STATEMENT_CACHE_SIZE = 256
 /** Bytes per page of a new database unless told otherwise. */
 const DEFAULT_PAGE_SIZE = 4096
 
@@ -147,7 +147,7 @@ export class BrowserEngine {
     let result: QueryResult<unknown> | undefined
     let failure: unknown
     try {
-      result = this.#run(query.sql, statement, query.parameters)
+      result = this.#run(statement, query.parameters)
       if (this.#releaseWriteLock) for (const table of writtenTables(query)) this.#pendingTables.add(table)
     } catch (error) {
       failure = this.#mapCorruption(error)
@@ -234,19 +234,16 @@ export class BrowserEngine {
       return cached
     }
     const statement = (this.#database as Database).prepare(sql)
-    const capacity = this.#options.statementCacheSize ?? 256
-    if (capacity > 0) {
-      this.#statements.set(sql, statement)
-      if (this.#statements.size > capacity) {
-        const [oldestSql, oldest] = this.#statements.entries().next().value as [string, PreparedStatement]
-        this.#statements.delete(oldestSql)
-        oldest.finalize()
-      }
+    this.#statements.set(sql, statement)
+    if (this.#statements.size > STATEMENT_CACHE_SIZE) {
+      const [oldestSql, oldest] = this.#statements.entries().next().value as [string, PreparedStatement]
+      this.#statements.delete(oldestSql)
+      oldest.finalize()
     }
     return statement
   }
 
-  #run(sql: string, statement: PreparedStatement, parameters: readonly unknown[]): QueryResult<unknown> {
+  #run(statement: PreparedStatement, parameters: readonly unknown[]): QueryResult<unknown> {
     const { capi } = this.#sqlite as WasmSqlite
     const database = this.#database as Database
     try {
@@ -264,7 +261,6 @@ export class BrowserEngine {
       }
     } finally {
       statement.resetNoThrow(true)
-      if (this.#statements.get(sql) !== statement) statement.finalize()
     }
   }
 

@@ -8,14 +8,31 @@
 
 /** The part of the Web Locks API (`navigator.locks`) the engine uses. */
 export interface WebLockManager {
+  /**
+   * Runs `callback` while holding the exclusive lock `name`, released when its promise settles.
+   *
+   * @param name - the lock's name
+   * @param options - always `{ mode: 'exclusive' }` here
+   * @param callback - the work to do under the lock
+   */
   request<T>(name: string, options: { mode: 'exclusive' }, callback: () => Promise<T>): Promise<T>
 }
 
 /** The part of `BroadcastChannel` the engine uses. */
 export interface ChangeChannel {
+  /** @param message - sent to every other channel of the same name */
   postMessage(message: unknown): void
+  /**
+   * @param type - always `'message'`
+   * @param listener - receives what other channels of the same name post
+   */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  /**
+   * @param type - always `'message'`
+   * @param listener - a listener given to `addEventListener`
+   */
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  /** Stops receiving and sending. */
   close(): void
 }
 

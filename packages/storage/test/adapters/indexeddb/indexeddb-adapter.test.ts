@@ -1,4 +1,5 @@
 import { IDBFactory } from 'fake-indexeddb'
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
@@ -48,5 +49,21 @@ describe('indexedDbAdapter', () => {
       (failure: unknown) => failure,
     )
     expect(error).toBeInstanceOf(StorageUnavailableError)
+  })
+})
+
+describe('indexedDbAdapter pages', () => {
+  it('creates a new database with the page size asked for, and keeps a stored one’s', async () => {
+    const indexedDB = new IDBFactory()
+    const pageSize = async (options: { pageSize?: number }) => {
+      const storage = await indexedDbAdapter({ name: 'sized', indexedDB, ...options }).open()
+      await sql`create table if not exists t (x)`.execute(storage.db)
+      const size = (await sql<{ page_size: number }>`pragma page_size`.execute(storage.db)).rows[0]?.page_size
+      await storage.close()
+      return size
+    }
+    expect(await pageSize({ pageSize: 8192 })).toBe(8192)
+    expect(await pageSize({})).toBe(8192)
+    expect(await pageSize({ pageSize: 1024 })).toBe(8192)
   })
 })
