@@ -93,6 +93,7 @@ export class IndexedDbPageStore implements PageStore {
     const metaStore = transaction.objectStore(META)
     const pageStore = transaction.objectStore(PAGES)
     let conflict: number | undefined
+    let thrown: unknown
     const version = commit.baseVersion + 1
     const metaRequest = metaStore.get(META_KEY)
     metaRequest.onsuccess = () => {
@@ -102,14 +103,21 @@ export class IndexedDbPageStore implements PageStore {
         transaction.abort()
         return
       }
-      for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
-      for (let page = commit.pageCount + 1; page <= (stored?.pageCount ?? 0); page++) pageStore.delete(page)
-      metaStore.put({ pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord, META_KEY)
+      try {
+        for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
+        for (let page = commit.pageCount + 1; page <= (stored?.pageCount ?? 0); page++) pageStore.delete(page)
+        metaStore.put({ pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord, META_KEY)
+      } catch (error) {
+        // A transaction that already ended refuses further requests; `done` reports why it ended.
+        if ((error as { name?: string } | null)?.name === 'TransactionInactiveError') return
+        thrown = error
+        transaction.abort()
+      }
     }
     try {
       await done
     } catch (error) {
-      throw this.#commitError(error, conflict, commit.baseVersion)
+      throw this.#commitError(thrown ?? error, conflict, commit.baseVersion)
     }
     return version
   }

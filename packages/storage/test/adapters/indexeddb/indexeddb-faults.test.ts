@@ -125,6 +125,31 @@ describe('indexeddb: a failed commit', () => {
   })
 })
 
+describe('indexeddb: a page record IndexedDB refuses', () => {
+  it('aborts the whole commit and reports the refusal', async () => {
+    const site = newSite()
+    const storage = await tab(site)
+    await storage.migrate(conformanceMigrations)
+    await storage.db.insertInto('items').values({ sku: 'kept', name: 'kept' }).execute()
+    const put = IDBObjectStore.prototype.put
+    let calls = 0
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args) {
+      if (this.name === 'pages' && ++calls === 2) throw new DOMException('the value cannot be stored', 'DataCloneError')
+      return put.apply(this, args)
+    })
+    const failure = await storage.db
+      .insertInto('items')
+      .values({ sku: 'lost', name: 'y'.repeat(20_000) })
+      .execute()
+      .catch((error: unknown) => error)
+    vi.restoreAllMocks()
+    expect((failure as StorageError).message).toMatch(/IndexedDB transaction failed \(DataCloneError\)/)
+    expect(await skus(storage.db)).toEqual(['kept'])
+    const reopened = await afterCrash(site)
+    expect(await skus(reopened.db)).toEqual(['kept'])
+  })
+})
+
 describe('indexeddb: a page closed in the middle of writing', () => {
   // Commit 1 creates the table; commit n + 1 inserts row n.
   for (const crashAt of [2, 7, 23]) {
