@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createStorage } from '../../../src/index.js'
+import { createStorage, type StorageProvider } from '../../../src/index.js'
 import { sqliteAdapter } from '../../../src/sqlite.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { tempDir } from '../../support/temp-dir.js'
@@ -100,3 +100,32 @@ describe('sqlite adapter', () => {
   })
 })
 
+
+describe('Kysely options', () => {
+  it("passes Kysely's log option through, with the SQL of each query", async () => {
+    const logged: string[] = []
+    const storage = await createStorage<ConformanceDB>({
+      adapters: sqliteAdapter({ log: (event) => logged.push(`${event.level}: ${event.query.sql}`) }),
+    })
+    await storage.migrate(conformanceMigrations)
+    logged.length = 0
+    await storage.db.selectFrom('items').select('sku').where('id', '=', 1).execute()
+    await storage.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute()
+    await storage.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute().catch(() => undefined)
+    expect(logged).toEqual([
+      'query: select "sku" from "items" where "id" = ?',
+      'query: insert into "items" ("sku", "name") values (?, ?)',
+      'error: insert into "items" ("sku", "name") values (?, ?)',
+    ])
+    await storage.close()
+  })
+
+  it('closes with await using', async () => {
+    let closed: StorageProvider<ConformanceDB> | undefined
+    {
+      await using storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter() })
+      closed = storage
+    }
+    await expect(closed.db.selectFrom('items').selectAll().execute()).rejects.toMatchObject({ code: 'STORAGE_CLOSED' })
+  })
+})
