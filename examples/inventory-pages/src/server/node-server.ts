@@ -65,7 +65,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       pathname === '/api' || pathname.startsWith('/api/')
         ? await handleApiRequest(request, { storage, apiToken: options.apiToken })
         : await serveStatic(staticRoot, pathname)
-    outgoing.writeHead(response.status, Object.fromEntries(response.headers))
+    const headers = Object.fromEntries(response.headers)
+    // A body left unread (a refused upload) would corrupt the next request on this connection.
+    if (!incoming.complete) headers.connection = 'close'
+    outgoing.writeHead(response.status, headers)
     outgoing.end(request.method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()))
   }
 
