@@ -19,14 +19,14 @@ export type StorageErrorCode =
   | 'INVALID_PARAMETER'
   | 'CORRUPT_STORAGE'
   | 'STORAGE_CLOSED'
-  | 'QUERY_FAILED';
+  | 'QUERY_FAILED'
 
 /** Options shared by every {@link StorageError} constructor. */
 export interface StorageErrorOptions {
   /** The adapter that raised the error (`'sqlite'`, `'d1'`, ...). */
-  adapter: string;
+  adapter: string
   /** The underlying engine error, kept for debugging. */
-  cause?: unknown;
+  cause?: unknown
 }
 
 /**
@@ -43,9 +43,9 @@ export interface StorageErrorOptions {
  */
 export class StorageError extends Error {
   /** Stable machine-readable code, the same on every adapter. */
-  readonly code: StorageErrorCode;
+  readonly code: StorageErrorCode
   /** The adapter that raised the error. */
-  readonly adapter: string;
+  readonly adapter: string
 
   /**
    * @param code - stable machine-readable code
@@ -53,31 +53,38 @@ export class StorageError extends Error {
    * @param options - the adapter and the underlying cause
    */
   constructor(code: StorageErrorCode, message: string, options: StorageErrorOptions) {
-    super(`[@inventory/storage] [${options.adapter}] ${message}`, { cause: options.cause });
-    this.name = 'StorageError';
-    this.code = code;
-    this.adapter = options.adapter;
+    super(`[@inventory/storage] [${options.adapter}] ${message}`, { cause: options.cause })
+    this.name = 'StorageError'
+    this.code = code
+    this.adapter = options.adapter
+  }
+
+  /** A plain object with the name, message and every structured field, for logs and JSON APIs. */
+  toJSON(): Record<string, unknown> {
+    const fields: Record<string, unknown> = { name: this.name, message: this.message }
+    for (const [key, value] of Object.entries(this)) if (key !== 'cause') fields[key] = value
+    return fields
   }
 }
 
 /** Fields shared by the constraint errors: where the engine names them, the table and columns. */
 export interface ConstraintErrorOptions extends StorageErrorOptions {
   /** The table whose constraint failed, when the engine names it. */
-  table?: string | undefined;
+  table?: string | undefined
   /** The columns of the failed constraint, when the engine names them. */
-  columns?: readonly string[] | undefined;
+  columns?: readonly string[] | undefined
   /** The constraint's name or expression, when the engine names it (CHECK constraints). */
-  constraint?: string | undefined;
+  constraint?: string | undefined
 }
 
 /** Base class of the four constraint errors. */
 export abstract class ConstraintError extends StorageError {
   /** The table whose constraint failed, when the engine names it. */
-  readonly table: string | undefined;
+  readonly table: string | undefined
   /** The columns of the failed constraint (empty when the engine does not name them). */
-  readonly columns: readonly string[];
+  readonly columns: readonly string[]
   /** The CHECK constraint's name or expression, when the engine names it. */
-  readonly constraint: string | undefined;
+  readonly constraint: string | undefined
 
   /**
    * @param code - the constraint kind's code
@@ -85,10 +92,10 @@ export abstract class ConstraintError extends StorageError {
    * @param options - adapter, cause, table, columns and constraint
    */
   constructor(code: StorageErrorCode, message: string, options: ConstraintErrorOptions) {
-    super(code, message, options);
-    this.table = options.table;
-    this.columns = Object.freeze([...(options.columns ?? [])]);
-    this.constraint = options.constraint;
+    super(code, message, options)
+    this.table = options.table
+    this.columns = Object.freeze([...(options.columns ?? [])])
+    this.constraint = options.constraint
   }
 }
 
@@ -96,8 +103,8 @@ export abstract class ConstraintError extends StorageError {
 export class UniqueConstraintError extends ConstraintError {
   /** @param options - adapter, cause, table and columns */
   constructor(options: ConstraintErrorOptions) {
-    super('UNIQUE_CONSTRAINT', describeConstraint('unique', options), options);
-    this.name = 'UniqueConstraintError';
+    super('UNIQUE_CONSTRAINT', describeConstraint('unique', options), options)
+    this.name = 'UniqueConstraintError'
   }
 }
 
@@ -105,8 +112,8 @@ export class UniqueConstraintError extends ConstraintError {
 export class NotNullConstraintError extends ConstraintError {
   /** @param options - adapter, cause, table and columns */
   constructor(options: ConstraintErrorOptions) {
-    super('NOT_NULL_CONSTRAINT', describeConstraint('not null', options), options);
-    this.name = 'NotNullConstraintError';
+    super('NOT_NULL_CONSTRAINT', describeConstraint('not null', options), options)
+    this.name = 'NotNullConstraintError'
   }
 }
 
@@ -114,8 +121,8 @@ export class NotNullConstraintError extends ConstraintError {
 export class ForeignKeyConstraintError extends ConstraintError {
   /** @param options - adapter, cause, table and columns */
   constructor(options: ConstraintErrorOptions) {
-    super('FOREIGN_KEY_CONSTRAINT', describeConstraint('foreign key', options), options);
-    this.name = 'ForeignKeyConstraintError';
+    super('FOREIGN_KEY_CONSTRAINT', describeConstraint('foreign key', options), options)
+    this.name = 'ForeignKeyConstraintError'
   }
 }
 
@@ -123,8 +130,8 @@ export class ForeignKeyConstraintError extends ConstraintError {
 export class CheckConstraintError extends ConstraintError {
   /** @param options - adapter, cause, table, columns and the constraint's name or expression */
   constructor(options: ConstraintErrorOptions) {
-    super('CHECK_CONSTRAINT', describeConstraint('check', options), options);
-    this.name = 'CheckConstraintError';
+    super('CHECK_CONSTRAINT', describeConstraint('check', options), options)
+    this.name = 'CheckConstraintError'
   }
 }
 
@@ -135,8 +142,8 @@ export class StorageQuotaError extends StorageError {
    * @param options - adapter and cause
    */
   constructor(message: string, options: StorageErrorOptions) {
-    super('QUOTA_EXCEEDED', message, options);
-    this.name = 'StorageQuotaError';
+    super('QUOTA_EXCEEDED', message, options)
+    this.name = 'StorageQuotaError'
   }
 }
 
@@ -147,53 +154,53 @@ export class UnsupportedOperationError extends StorageError {
    * @param options - adapter and cause
    */
   constructor(message: string, options: StorageErrorOptions) {
-    super('UNSUPPORTED_OPERATION', message, options);
-    this.name = 'UnsupportedOperationError';
+    super('UNSUPPORTED_OPERATION', message, options)
+    this.name = 'UnsupportedOperationError'
   }
 }
 
 /** Why one candidate adapter was not used by `createStorage`. */
 export interface SkippedAdapter {
   /** The adapter's name. */
-  adapter: string;
+  adapter: string
   /** Why it was skipped or failed to open. */
-  reason: string;
+  reason: string
 }
 
 /** No adapter could be opened: `createStorage` got none, or every candidate was unavailable. */
 export class StorageUnavailableError extends StorageError {
   /** Every adapter tried, with the reason it was not used. */
-  readonly skipped: readonly SkippedAdapter[];
+  readonly skipped: readonly SkippedAdapter[]
 
   /**
    * @param message - what was attempted
    * @param options - adapter, cause and the candidates skipped
    */
   constructor(message: string, options: StorageErrorOptions & { skipped?: readonly SkippedAdapter[] }) {
-    super('STORAGE_UNAVAILABLE', message, options);
-    this.name = 'StorageUnavailableError';
-    this.skipped = Object.freeze([...(options.skipped ?? [])]);
+    super('STORAGE_UNAVAILABLE', message, options)
+    this.name = 'StorageUnavailableError'
+    this.skipped = Object.freeze([...(options.skipped ?? [])])
   }
 }
 
 /** A migration failed; nothing of it was applied. */
 export class MigrationError extends StorageError {
   /** The name of the migration that failed, when one did. */
-  readonly migration: string | undefined;
+  readonly migration: string | undefined
 
   /**
    * @param message - what failed
    * @param options - adapter, cause and the migration's name
    */
   constructor(message: string, options: StorageErrorOptions & { migration?: string }) {
-    super('MIGRATION_FAILED', message, options);
-    this.name = 'MigrationError';
-    this.migration = options.migration;
+    super('MIGRATION_FAILED', message, options)
+    this.name = 'MigrationError'
+    this.migration = options.migration
   }
 }
 
 function describeConstraint(kind: string, options: ConstraintErrorOptions): string {
-  const columns = options.columns?.length ? `${options.table ?? '?'}.(${options.columns.join(', ')})` : options.table;
-  const where = options.constraint ?? columns;
-  return where ? `${kind} constraint failed on ${where}` : `${kind} constraint failed`;
+  const columns = options.columns?.length ? `${options.table ?? '?'}.(${options.columns.join(', ')})` : options.table
+  const where = options.constraint ?? columns
+  return where ? `${kind} constraint failed on ${where}` : `${kind} constraint failed`
 }

@@ -70,4 +70,16 @@ describe('mapEngineError', () => {
     expect(mapEngineError('a string', 'sqlite').message).toContain('a string')
     expect(new ForeignKeyConstraintError({ adapter: 'd1' }).message).toBe('[@inventory/storage] [d1] foreign key constraint failed')
   })
+
+  it('serialises to JSON with its structured fields and without the engine error', () => {
+    const error = mapEngineError(new Error('UNIQUE constraint failed: items.sku'), 'd1')
+    expect(JSON.parse(JSON.stringify(error))).toEqual({
+      name: 'UniqueConstraintError',
+      message: '[@inventory/storage] [d1] unique constraint failed on items.(sku)',
+      code: 'UNIQUE_CONSTRAINT',
+      adapter: 'd1',
+      table: 'items',
+      columns: ['sku'],
+    })
+  })
 })

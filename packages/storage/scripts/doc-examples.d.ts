@@ -1,0 +1,12 @@
+// What the guides' examples take as given: the reader's schema, migrations and bindings.
+import type { Generated, Migration } from 'kysely'
+
+declare global {
+  interface Database {
+    items: { id: Generated<number>; sku: string; name: string; quantity: number }
+    movements: { id: Generated<number>; item_id: number; delta: number }
+  }
+  const migrations: Record<string, Migration>
+  const storage: import('@inventory/storage').StorageProvider<Database>
+  function writeFile(path: string, data: string): Promise<void>
+}
