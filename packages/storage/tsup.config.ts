@@ -4,6 +4,7 @@ import { defineConfig } from 'tsup'
 export const entries = {
   index: 'src/index.ts',
   sqlite: 'src/sqlite.ts',
+  d1: 'src/d1.ts',
 }
 
 export default defineConfig({
@@ -16,5 +17,5 @@ export default defineConfig({
   treeshake: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['kysely', 'better-sqlite3'],
+  external: ['kysely', 'better-sqlite3', 'kysely-d1'],
 })

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { pathToFileURL } from 'node:url'
 import { Kysely, SqliteDialect } from 'kysely'
 import { createStorage } from '../src/index.js'
 import { sqliteAdapter } from '../src/sqlite.js'
@@ -84,6 +85,6 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
   return results
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   printResults('sqlite adapter vs better-sqlite3', await runSqliteBenchmarks())
 }

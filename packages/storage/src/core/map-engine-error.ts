@@ -11,8 +11,9 @@ import {
 /**
  * The one place where engine errors become typed {@link StorageError}s, shared by every adapter.
  * better-sqlite3 (`UNIQUE constraint failed: items.sku`), D1 (`D1_ERROR: UNIQUE constraint failed:
- * items.sku: SQLITE_CONSTRAINT`) and WASM SQLite (`SQLITE_CONSTRAINT_UNIQUE: sqlite3 result code
- * 2067: UNIQUE constraint failed: items.sku`) all carry SQLite's own sentence; it is parsed once here.
+ * items.sku: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`) and WASM SQLite
+ * (`SQLITE_CONSTRAINT_UNIQUE: sqlite3 result code 2067: UNIQUE constraint failed: items.sku`) all
+ * carry SQLite's own sentence; it is parsed once here.
  */
 export function mapEngineError(error: unknown, adapter: string): StorageError {
   if (error instanceof StorageError) return error
@@ -27,8 +28,10 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
 
 type ConstraintKind = 'UNIQUE' | 'NOT NULL' | 'FOREIGN KEY' | 'CHECK'
 
+// The optional tail is the result code some engines append: `: SQLITE_CONSTRAINT`, and on D1 also
+// the extended code, `: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)`.
 const CONSTRAINT_FAILURE =
-  /(UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed(?::[ \t]*(?!SQLITE_[A-Z_]+[ \t]*$)(\S[^\n]*?))?(?::[ \t]*SQLITE_[A-Z_]+)?[ \t]*$/m
+  /(UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed(?::[ \t]*(?![ \t]|SQLITE_)([^\n]*?))?(?::[ \t]*SQLITE_[A-Z_]+(?:[ \t]*\(extended:[ \t]*SQLITE_[A-Z_]+\))?)?[ \t]*$/m
 
 function constraintError(kind: ConstraintKind, detail: string | undefined, adapter: string, cause: unknown) {
   const options: ConstraintErrorOptions = { adapter, cause }

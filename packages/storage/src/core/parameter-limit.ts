@@ -7,6 +7,7 @@ import {
   type ValuesItemNode,
   ValuesNode,
 } from 'kysely'
+import { JsonInListRewriter } from './json-in-list-rewriter.js'
 
 /**
  * A query as the engine will run it: one statement, or several that together do what the
@@ -18,17 +19,32 @@ export interface ExecutionPlan {
 }
 
 /**
- * Fits a query into an engine's limit on bound parameters. A multi-row insert above the limit is
- * split into inserts of as many rows as fit; their `returning` rows are concatenated in order and
- * their affected-row counts summed. Any other query is left as it is.
+ * Fits a query into an engine's limit on bound parameters.
+ * - A multi-row insert above the limit is split into inserts of as many rows as fit; their
+ *   `returning` rows are concatenated in order and their affected-row counts summed.
+ * - Otherwise the largest `in (...)` lists are rewritten, one after the other until the query
+ *   fits, to read their values from `json_each(?)` (see {@link JsonInListRewriter}).
+ * Anything else is left as it is, for the engine to accept or refuse.
+ *
+ * @param query - the query as compiled, parameters not yet normalised
+ * @param maxParameters - the engine's limit; `undefined` for none
+ * @param adapter - named in errors
  */
-export function planWithinParameterLimit(query: CompiledQuery, maxParameters: number | undefined): ExecutionPlan {
-  if (maxParameters === undefined || query.parameters.length <= maxParameters) return { statements: [query], merge: firstResult }
+export function planWithinParameterLimit(
+  query: CompiledQuery,
+  maxParameters: number | undefined,
+  adapter: string,
+): ExecutionPlan {
+  if (maxParameters === undefined || query.parameters.length <= maxParameters) return singleStatement(query)
   const node = query.query
-  if (!InsertQueryNode.is(node) || !node.values || !ValuesNode.is(node.values) || node.values.values.length < 2) {
-    return { statements: [query], merge: firstResult }
+  if (InsertQueryNode.is(node) && node.values && ValuesNode.is(node.values) && node.values.values.length >= 2) {
+    return splitInsert(query, node, node.values, maxParameters)
   }
-  const rows = node.values.values
+  return singleStatement(readInListsFromJson(query, maxParameters, adapter) ?? query)
+}
+
+function splitInsert(query: CompiledQuery, node: InsertQueryNode, values: ValuesNode, maxParameters: number): ExecutionPlan {
+  const rows = values.values
   const parametersPerRow = Math.ceil(query.parameters.length / rows.length)
   const rowsPerStatement = Math.max(1, Math.floor(maxParameters / Math.max(1, parametersPerRow)))
   const compiler = new SqliteQueryCompiler()
@@ -78,8 +94,24 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks
 }
 
-function firstResult(results: readonly QueryResult<unknown>[]): QueryResult<unknown> {
-  return results[0] ?? { rows: [] }
+/** The query with its largest `in` lists read from JSON until it fits, or `undefined` if none helps. */
+function readInListsFromJson(query: CompiledQuery, maxParameters: number, adapter: string): CompiledQuery | undefined {
+  if (query.query === undefined) return undefined
+  const lists = JsonInListRewriter.inListsOf(query.query).sort((a, b) => b.values.length - a.values.length)
+  const chosen = new Set<PrimitiveValueListNode>()
+  let parameters = query.parameters.length
+  for (const list of lists) {
+    if (parameters <= maxParameters || list.values.length < 2) break
+    chosen.add(list)
+    parameters -= list.values.length - 1
+  }
+  if (chosen.size === 0) return undefined
+  const rewritten = new JsonInListRewriter(chosen, adapter).transformNode(query.query)
+  return new SqliteQueryCompiler().compileQuery(rewritten, query.queryId)
+}
+
+function singleStatement(query: CompiledQuery): ExecutionPlan {
+  return { statements: [query], merge: (results) => results[0] ?? { rows: [] } }
 }
 
 function mergeResults(results: readonly QueryResult<unknown>[]): QueryResult<unknown> {

@@ -221,9 +221,10 @@ class TrackedConnection implements DatabaseConnection {
   }
 }
 
-
+/** Fits the query into the engine's parameter limit, then normalises each statement's parameters. */
 function planQuery(query: CompiledQuery, engine: StorageEngine): ExecutionPlan {
-  return planWithinParameterLimit(normalizeParameters(query, engine.adapter), engine.capabilities.maxBoundParameters)
+  const plan = planWithinParameterLimit(query, engine.capabilities.maxBoundParameters, engine.adapter)
+  return { ...plan, statements: plan.statements.map((statement) => normalizeParameters(statement, engine.adapter)) }
 }
 
 /** Runs statements all-or-nothing: in the engine's native batch, or in a transaction on `connection`. */

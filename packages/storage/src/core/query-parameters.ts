@@ -11,7 +11,14 @@ export function normalizeParameters(query: CompiledQuery, adapter: string): Comp
   let normalized: unknown[] | undefined
   for (let index = 0; index < parameters.length; index++) {
     const value = parameters[index]
-    const replacement = normalizeValue(value, index, query, adapter)
+    if (value === undefined) {
+      throw new StorageError(
+        'INVALID_PARAMETER',
+        `parameter ${index + 1} of \`${abbreviate(query.sql)}\` is undefined; pass null for SQL NULL`,
+        { adapter },
+      )
+    }
+    const replacement = normalizeValue(value)
     if (replacement !== value) {
       normalized ??= [...parameters]
       normalized[index] = replacement
@@ -20,21 +27,11 @@ export function normalizeParameters(query: CompiledQuery, adapter: string): Comp
   return normalized ? { ...query, parameters: normalized } : query
 }
 
-function normalizeValue(value: unknown, index: number, query: CompiledQuery, adapter: string): unknown {
-  switch (typeof value) {
-    case 'boolean':
-      return value ? 1 : 0
-    case 'undefined':
-      throw new StorageError(
-        'INVALID_PARAMETER',
-        `parameter ${index + 1} of \`${abbreviate(query.sql)}\` is undefined; pass null for SQL NULL`,
-        { adapter },
-      )
-    case 'object':
-      return value instanceof Date ? value.toISOString() : value
-    default:
-      return value
-  }
+/** One value as SQLite stores it: booleans as `1`/`0`, dates as ISO-8601 text, the rest unchanged. */
+export function normalizeValue(value: unknown): unknown {
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (value instanceof Date) return value.toISOString()
+  return value
 }
 
 function abbreviate(sql: string): string {

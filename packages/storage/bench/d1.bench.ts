@@ -1,0 +1,107 @@
+// Inserting 10,000 rows × 4 columns on D1: the adapter's one `insertInto().values(rows)` against
+// a hand-written optimal `D1Database.batch()` of multi-row prepared inserts, in one run. Both run
+// inside workerd (Miniflare's real D1), one request per insert. Run alone with
+// `npx tsx bench/d1.bench.ts`.
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
+import { Miniflare } from 'miniflare'
+import { Bench } from 'tinybench'
+
+/** One line of the result table. */
+export interface D1BenchRow {
+  name: string
+  /** Median time of one 10,000-row insert, in milliseconds. */
+  ms: number
+  /** `ms` divided by the hand-written batch's `ms`. */
+  ratio: number
+  /** Statements D1 ran for one insert. */
+  statements: number
+  /** Calls that crossed to D1 for one insert. */
+  roundTrips: number
+}
+
+interface InsertReport {
+  statements: number
+  roundTrips: number
+  stored: { count: number }
+}
+
+const ROWS = 10_000
+
+/**
+ * Runs the benchmark on a fresh Miniflare D1 and returns one row per way of inserting.
+ *
+ * @param iterations - timed inserts per way, after one warm-up insert each
+ */
+export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'silent',
+  })
+  const miniflare = new Miniflare({
+    modules: true,
+    script: bundle.outputFiles[0]?.text ?? '',
+    compatibilityDate: '2026-04-01',
+    d1Databases: ['DB'],
+  })
+  const request = async (path: string): Promise<InsertReport> => {
+    const response = await miniflare.dispatchFetch(`http://bench.test${path}`)
+    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`)
+    return (await response.json()) as InsertReport
+  }
+  try {
+    await request('/setup')
+    const ways = [
+      { name: 'adapter: insertInto().values(10,000 rows)', path: '/adapter' },
+      { name: 'hand-written: one D1Database.batch() of 25-row inserts', path: '/by-hand' },
+    ]
+    const counts = new Map<string, InsertReport>()
+    for (const way of ways) {
+      await request('/empty')
+      const report = await request(way.path)
+      if (report.stored.count !== ROWS) throw new Error(`${way.name} stored ${report.stored.count} rows instead of ${ROWS}`)
+      counts.set(way.name, report)
+    }
+
+    const bench = new Bench({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 })
+    for (const way of ways) {
+      bench.add(way.name, () => request(way.path), {
+        async: true,
+        beforeEach: async () => {
+          await request('/empty')
+        },
+      })
+    }
+    await bench.run()
+
+    const median = (name: string) => {
+      const result = bench.getTask(name)?.result
+      if (result?.state !== 'completed') throw new Error(`${name} did not complete: ${describe(result)}`)
+      return result.latency.p50
+    }
+    const baseline = median(ways[1]?.name ?? '')
+    return ways.map((way) => ({
+      name: way.name,
+      ms: Math.round(median(way.name)),
+      ratio: Number((median(way.name) / baseline).toFixed(2)),
+      statements: counts.get(way.name)?.statements ?? 0,
+      roundTrips: counts.get(way.name)?.roundTrips ?? 0,
+    }))
+  } finally {
+    await miniflare.dispose()
+  }
+}
+
+function describe(result: unknown): string {
+  return JSON.stringify(result, (_key, value) => (value instanceof Error ? value.message : value))
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.table(await runD1Benchmark())
+}

@@ -1,0 +1,29 @@
+/**
+ * The part of Cloudflare's `D1Database` binding this adapter uses, typed structurally so the
+ * package needs no Workers types at run time and the binding from `env`, Miniflare's
+ * `getD1Database()` or a wrapper (for example one that counts round trips) can all be passed in.
+ */
+export interface D1Database {
+  prepare(query: string): D1PreparedStatement
+  batch(statements: D1PreparedStatement[]): Promise<D1Result[]>
+}
+
+/** The part of a D1 prepared statement this adapter uses. */
+export interface D1PreparedStatement {
+  bind(...values: unknown[]): D1PreparedStatement
+  all(): Promise<D1Result>
+}
+
+/** What D1 answers for one statement. */
+export interface D1Result {
+  /** The rows; blobs come as arrays of byte values. */
+  results?: unknown[]
+  meta: {
+    /** Rows inserted, updated or deleted. */
+    changes?: number
+    /** The rowid of the last row inserted on this database. */
+    last_row_id?: number | null
+  }
+  /** An error message, from older D1 runtimes that answered errors instead of throwing them. */
+  error?: string
+}
