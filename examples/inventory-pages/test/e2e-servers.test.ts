@@ -146,3 +146,36 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
     })
   })
 }
+
+describe.skipIf(!hasChromium)('site in Chromium, with a write token on the server', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer({ apiToken: 'shop-token' }), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('asks for the token on the first change, and again when it is refused', async () => {
+    const page = await browser.newPage()
+    const answers = ['wrong-token', 'shop-token']
+    const prompts: string[] = []
+    page.on('dialog', (dialog) => {
+      prompts.push(dialog.message())
+      dialog.accept(answers.shift())
+    })
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(prompts).toEqual([])
+    await page.getByRole('button', { name: 'Add item' }).click()
+    const dialog = page.getByTestId('item-dialog')
+    await dialog.locator('[name="sku"]').fill('TOK-UI')
+    await dialog.locator('[name="name"]').fill('Added with a token')
+    await dialog.getByRole('button', { name: 'Add item' }).click()
+    await page.locator('tr[data-sku="TOK-UI"]').waitFor()
+    expect(prompts).toEqual(['Changes need the API token:', 'The API token was refused. Enter the right one:'])
+  })
+})

@@ -64,7 +64,8 @@ export class ApiInventoryClient implements InventoryClient {
   constructor(
     readonly description: string,
     private readonly send: (request: Request) => Promise<Response>,
-    private readonly token: () => string | null = () => null,
+    /** The write token, if the server wants one; `renew` asks for a new one after a 401. */
+    private readonly token: (renew: boolean) => string | null = () => null,
   ) {}
 
   listItems(query: ItemQuery) {
@@ -99,10 +100,11 @@ export class ApiInventoryClient implements InventoryClient {
     return this.call<{ created: number; updated: number }>('POST', '/api/import', { csv })
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, renewToken = false): Promise<T> {
     const headers = new Headers({ accept: 'application/json' })
     if (body !== undefined) headers.set('content-type', 'application/json')
-    const token = this.token()
+    const write = method !== 'GET'
+    const token = write ? this.token(renewToken) : null
     if (token) headers.set('authorization', `Bearer ${token}`)
     const request = new Request(new URL(path, location.origin), {
       method,
@@ -115,6 +117,7 @@ export class ApiInventoryClient implements InventoryClient {
     } catch {
       throw new InventoryRequestError(0, 'the server cannot be reached; check your connection and try again')
     }
+    if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, true)
     return readApiResponse<T>(response)
   }
 }

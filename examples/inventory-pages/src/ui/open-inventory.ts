@@ -12,7 +12,7 @@ export async function openInventory(): Promise<InventoryClient> {
     () => null,
   )
   if (!health) throw new Error('No inventory API answers at /api/health. Start the server with `pnpm dev`.')
-  return new ApiInventoryClient(`Server · ${health.adapter}`, (request) => fetch(request), () => tokenFor(health))
+  return new ApiInventoryClient(`Server · ${health.adapter}`, (request) => fetch(request), (renew) => tokenFor(health, renew))
 }
 
 interface Health {
@@ -20,12 +20,12 @@ interface Health {
   writes_require_token: boolean
 }
 
-/** The write token, asked for once when the server requires one and kept for this browser. */
-function tokenFor(health: Health): string | null {
+/** The write token, asked for when the server requires one and kept in this browser; asked again when refused. */
+function tokenFor(health: Health, renew: boolean): string | null {
   if (!health.writes_require_token) return null
   const saved = localStorage.getItem(TOKEN_KEY)
-  if (saved) return saved
-  const given = prompt('This inventory needs an API token for changes:')?.trim()
+  if (saved && !renew) return saved
+  const given = prompt(renew && saved ? 'The API token was refused. Enter the right one:' : 'Changes need the API token:')?.trim()
   if (given) localStorage.setItem(TOKEN_KEY, given)
   return given || null
 }
