@@ -5,6 +5,7 @@ export const entries = {
   index: 'src/index.ts',
   sqlite: 'src/sqlite.ts',
   d1: 'src/d1.ts',
+  indexeddb: 'src/indexeddb.ts',
 }
 
 export default defineConfig({
@@ -17,5 +18,5 @@ export default defineConfig({
   treeshake: true,
   target: 'es2022',
   platform: 'neutral',
-  external: ['kysely', 'better-sqlite3', 'kysely-d1'],
+  external: ['kysely', 'better-sqlite3', 'kysely-d1', '@sqlite.org/sqlite-wasm'],
 })

@@ -1,9 +1,10 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/consumer/**', 'node_modules/**'],
+    // Real-browser suites and consumer smoke tests have their own configs and scripts.
+    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/e2e/**', 'test/consumer/**'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
     testTimeout: 30_000,
   },

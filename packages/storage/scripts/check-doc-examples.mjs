@@ -21,6 +21,8 @@ function markdownFiles(dir) {
 
 rmSync(outDir, { recursive: true, force: true })
 mkdirSync(outDir, { recursive: true })
+const guidesDir = join(outDir, 'guides')
+mkdirSync(guidesDir)
 const files = []
 for (const markdown of [join(repoRoot, 'README.md'), ...markdownFiles(join(repoRoot, 'docs'))]) {
   const text = readFileSync(markdown, 'utf8')
@@ -30,11 +32,17 @@ for (const markdown of [join(repoRoot, 'README.md'), ...markdownFiles(join(repoR
     if (code.startsWith('// not checked:')) continue
     const line = text.slice(0, match.index).split('\n').length + 1
     const name = `${relative(repoRoot, markdown).replace(/[^a-z0-9]+/gi, '_')}_${++index}.ts`
-    writeFileSync(join(outDir, name), `// ${relative(repoRoot, markdown)}:${line}\n${code}\nexport {}\n`)
+    writeFileSync(join(guidesDir, name), `// ${relative(repoRoot, markdown)}:${line}\n${code}\nexport {}\n`)
     files.push(name)
   }
 }
 writeFileSync(join(outDir, 'doc-examples.d.ts'), readFileSync(join(packageRoot, 'scripts', 'doc-examples.d.ts'), 'utf8'))
+// Guides may import the reader's own migrations module (`../src/migrations.js`).
+mkdirSync(join(outDir, 'src'))
+writeFileSync(
+  join(outDir, 'src', 'migrations.ts'),
+  "import type { Migration } from 'kysely'\nexport const migrations: Record<string, Migration> = {}\n",
+)
 writeFileSync(
   join(outDir, 'tsconfig.json'),
   JSON.stringify({
@@ -42,10 +50,12 @@ writeFileSync(
     compilerOptions: {
       noEmit: true,
       noUnusedLocals: false,
+      module: 'esnext',
+      moduleResolution: 'bundler',
       baseUrl: '.',
       paths: { '@inventory/storage': ['../../src/index.ts'], '@inventory/storage/*': ['../../src/*.ts'] },
     },
-    include: ['*.ts'],
+    include: ['*.ts', 'guides/*.ts', 'src/*.ts'],
   }),
 )
 try {
@@ -54,7 +64,7 @@ try {
   const output = `${error.stdout ?? ''}${error.stderr ?? ''}`
   // Point each error at the guide it came from.
   const located = output.replace(/^(?:[^\s(]*\/)?([\w.]+\.ts)\((\d+),(\d+)\)/gm, (whole, file, row) => {
-    const origin = readFileSync(join(outDir, file), 'utf8').split('\n', 1)[0].slice(3)
+    const origin = readFileSync(join(guidesDir, file), 'utf8').split('\n', 1)[0].slice(3)
     const [path, start] = origin.split(':')
     return `${path}:${Number(start) + Number(row) - 2} (${whole})`
   })

@@ -9,4 +9,10 @@ declare global {
   const migrations: Record<string, Migration>
   const storage: import('@inventory/storage').StorageProvider<Database>
   function writeFile(path: string, data: string): Promise<void>
+  type D1Database = import('@inventory/storage/d1').D1Database
+  /** Cloudflare's type of a Pages Function, reduced to what the guides use. */
+  type PagesFunction<Env> = (context: { request: Request; env: Env }) => Promise<Response>
+  const env: { DB: D1Database }
+  const id: number
+  const tenThousandRows: { sku: string; name: string; quantity: number }[]
 }

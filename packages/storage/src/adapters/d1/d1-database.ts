@@ -4,13 +4,17 @@
  * `getD1Database()` or a wrapper (for example one that counts round trips) can all be passed in.
  */
 export interface D1Database {
+  /** Compiles a statement. */
   prepare(query: string): D1PreparedStatement
+  /** Runs statements atomically, in order, in one round trip. */
   batch(statements: D1PreparedStatement[]): Promise<D1Result[]>
 }
 
 /** The part of a D1 prepared statement this adapter uses. */
 export interface D1PreparedStatement {
+  /** Binds the statement's parameters, in order. */
   bind(...values: unknown[]): D1PreparedStatement
+  /** Runs the statement and returns all its rows. */
   all(): Promise<D1Result>
 }
 
@@ -18,6 +22,7 @@ export interface D1PreparedStatement {
 export interface D1Result {
   /** The rows; blobs come as arrays of byte values. */
   results?: unknown[]
+  /** What the statement did. */
   meta: {
     /** Rows inserted, updated or deleted. */
     changes?: number

@@ -1,0 +1,91 @@
+import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
+import type { ChangeChannel, WebLockManager } from '../../browser/tab-coordination.js'
+import type { WasmLocation } from '../../browser/wasm-sqlite.js'
+import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import { StorageUnavailableError } from '../../core/errors.js'
+import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
+import { IndexedDbPageStore } from './indexed-db-page-store.js'
+
+/** Options of {@link indexedDbAdapter}. */
+export interface IndexedDbAdapterOptions extends KyselyOptions, WasmLocation {
+  /** The database name: the IndexedDB database, and what tabs of the same database share. */
+  name: string
+  /** The IndexedDB factory (default `globalThis.indexedDB`); pass `new IDBFactory()` from fake-indexeddb in Node tests. */
+  indexedDB?: IDBFactory
+  /** Lock manager writers serialise on (default `navigator.locks`). */
+  locks?: WebLockManager
+  /** Opens the channel commits are announced on (default `new BroadcastChannel(name)`). */
+  broadcastChannel?: (name: string) => ChangeChannel | undefined
+  /** Page size of a new database in bytes (default 4096). */
+  pageSize?: number
+}
+
+const ADAPTER = 'indexeddb'
+/** How long `isAvailable()` waits for IndexedDB to open before answering false. */
+const PROBE_TIMEOUT_MS = 3000
+
+/**
+ * The `indexeddb` adapter: SQLite (WASM) in the page, its pages stored in IndexedDB, safe across
+ * tabs. A write resolves once the pages it changed are committed to IndexedDB.
+ *
+ * @param options - the database name, and the browser facilities to use instead of the globals
+ * @example
+ * ```ts
+ * import { createStorage } from '@inventory/storage'
+ * import { indexedDbAdapter } from '@inventory/storage/indexeddb'
+ *
+ * const storage = await createStorage<Database>({ adapters: indexedDbAdapter({ name: 'inventory' }) })
+ * storage.onChange(({ tables, source }) => source === 'remote' && refresh(tables))
+ * ```
+ */
+export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
+  const factory = () => options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  return {
+    name: ADAPTER,
+    isAvailable: () => probeIndexedDb(factory()),
+    open<DB>(): Promise<StorageProvider<DB>> {
+      const indexedDB = factory()
+      if (!indexedDB) {
+        return Promise.reject(new StorageUnavailableError('IndexedDB is not available here', { adapter: ADAPTER }))
+      }
+      const store = new IndexedDbPageStore({ name: options.name, indexedDB, adapter: ADAPTER })
+      return createProvider<DB>(
+        browserStorageEngine({
+          adapter: ADAPTER,
+          name: options.name,
+          store,
+          pageSize: options.pageSize,
+          locks: options.locks,
+          createChannel: options.broadcastChannel,
+          wasmUrl: options.wasmUrl,
+        }),
+        { log: options.log, plugins: options.plugins },
+      )
+    },
+  }
+}
+
+/**
+ * Whether IndexedDB really opens: it can exist and still refuse (private modes, some embedded
+ * browsers), or never answer. Opens and closes a small probe database.
+ */
+async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<boolean> {
+  if (!indexedDB) return false
+  try {
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)
+      const opening = indexedDB.open('@inventory/storage:probe')
+      opening.onsuccess = () => {
+        clearTimeout(timer)
+        opening.result.close()
+        resolve(true)
+      }
+      opening.onerror = () => {
+        clearTimeout(timer)
+        resolve(false)
+      }
+    })
+  } catch {
+    return false
+  }
+}

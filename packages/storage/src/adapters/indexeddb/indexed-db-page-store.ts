@@ -1,0 +1,209 @@
+import { StorageError, StorageQuotaError } from '../../core/errors.js'
+import type { PageChanges, PageCommit, PageStore, StoredDatabase } from '../../browser/page-store.js'
+
+/** Options of {@link IndexedDbPageStore}. */
+export interface IndexedDbPageStoreOptions {
+  /** The IndexedDB database name. */
+  name: string
+  /** The IndexedDB factory to use (`globalThis.indexedDB` in a page). */
+  indexedDB: IDBFactory
+  /** The adapter's name, for errors. */
+  adapter: string
+}
+
+/** The one meta record: page size, page count and version of the stored database. */
+interface MetaRecord {
+  pageSize: number
+  pageCount: number
+  version: number
+}
+
+/** One page: its number (the key), the version that last wrote it, and its bytes. */
+interface PageRecord {
+  page: number
+  version: number
+  data: Uint8Array
+}
+
+const META = 'meta'
+const PAGES = 'pages'
+const META_KEY = 'database'
+const SCHEMA_VERSION = 1
+
+/**
+ * A {@link PageStore} in IndexedDB: one record per page in `pages` (keyed by page number, indexed
+ * by the version that last wrote it) and one `meta` record. A commit puts its pages and the meta
+ * record in one `readwrite` transaction with strict durability, so it is stored whole or not at
+ * all, and resolves once IndexedDB reports the transaction complete.
+ */
+export class IndexedDbPageStore implements PageStore {
+  readonly #options: IndexedDbPageStoreOptions
+  #database: IDBDatabase | undefined
+
+  /** @param options - the database name and IndexedDB factory */
+  constructor(options: IndexedDbPageStoreOptions) {
+    this.#options = options
+  }
+
+  async open(): Promise<StoredDatabase> {
+    const database = await this.#openDatabase()
+    const transaction = database.transaction([META, PAGES], 'readonly')
+    const [meta, records] = await Promise.all([
+      request<MetaRecord | undefined>(transaction.objectStore(META).get(META_KEY)),
+      request<PageRecord[]>(transaction.objectStore(PAGES).getAll()),
+    ])
+    if (!meta) {
+      if (records.length > 0) throw this.#corrupt(`${records.length} page records exist without a meta record`)
+      return { pageSize: 0, pageCount: 0, version: 0, pages: new Map() }
+    }
+    this.#assertMeta(meta)
+    return { ...meta, pages: this.#pagesOf(records, meta.version) }
+  }
+
+  async changesSince(version: number): Promise<PageChanges> {
+    const database = this.#connected()
+    const transaction = database.transaction([META, PAGES], 'readonly')
+    const metaRequest = request<MetaRecord | undefined>(transaction.objectStore(META).get(META_KEY))
+    // Newest first through the version index, stopping at the first page already seen: no key
+    // range object is needed, so any injected IndexedDB implementation works.
+    const records: PageRecord[] = []
+    const cursorDone = new Promise<void>((resolve, reject) => {
+      const cursorRequest = transaction.objectStore(PAGES).index('version').openCursor(null, 'prev')
+      cursorRequest.onsuccess = () => {
+        const cursor = cursorRequest.result
+        if (!cursor || (cursor.value as PageRecord).version <= version) return resolve()
+        records.push(cursor.value as PageRecord)
+        cursor.continue()
+      }
+      cursorRequest.onerror = () => reject(cursorRequest.error)
+    })
+    const [meta] = await Promise.all([metaRequest, cursorDone])
+    if (!meta) {
+      if (version === 0 && records.length === 0) return { version: 0, pageCount: 0, pages: new Map() }
+      throw this.#corrupt('the meta record is missing')
+    }
+    this.#assertMeta(meta)
+    return { version: meta.version, pageCount: meta.pageCount, pages: this.#pagesOf(records, meta.version) }
+  }
+
+  async commit(commit: PageCommit): Promise<number> {
+    const database = this.#connected()
+    const transaction = database.transaction([META, PAGES], 'readwrite', { durability: 'strict' })
+    const done = transactionDone(transaction)
+    const metaStore = transaction.objectStore(META)
+    const pageStore = transaction.objectStore(PAGES)
+    let conflict: number | undefined
+    let thrown: unknown
+    const version = commit.baseVersion + 1
+    const metaRequest = metaStore.get(META_KEY)
+    metaRequest.onsuccess = () => {
+      const stored = metaRequest.result as MetaRecord | undefined
+      if ((stored?.version ?? 0) !== commit.baseVersion) {
+        conflict = stored?.version ?? 0
+        transaction.abort()
+        return
+      }
+      try {
+        for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
+        for (let page = commit.pageCount + 1; page <= (stored?.pageCount ?? 0); page++) pageStore.delete(page)
+        metaStore.put({ pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord, META_KEY)
+      } catch (error) {
+        // A transaction that already ended refuses further requests; `done` reports why it ended.
+        if ((error as { name?: string } | null)?.name === 'TransactionInactiveError') return
+        thrown = error
+        transaction.abort()
+      }
+    }
+    try {
+      await done
+    } catch (error) {
+      throw this.#commitError(thrown ?? error, conflict, commit.baseVersion)
+    }
+    return version
+  }
+
+  async close(): Promise<void> {
+    this.#database?.close()
+    this.#database = undefined
+  }
+
+  #openDatabase(): Promise<IDBDatabase> {
+    return new Promise((resolve, reject) => {
+      const opening = this.#options.indexedDB.open(this.#options.name, SCHEMA_VERSION)
+      opening.onupgradeneeded = () => {
+        const database = opening.result
+        database.createObjectStore(META)
+        database.createObjectStore(PAGES, { keyPath: 'page' }).createIndex('version', 'version')
+      }
+      opening.onsuccess = () => {
+        const database = opening.result
+        // Another tab upgrading or deleting the database must not wait on this one.
+        database.onversionchange = () => database.close()
+        this.#database = database
+        resolve(database)
+      }
+      opening.onerror = () => reject(opening.error)
+      opening.onblocked = () =>
+        reject(new StorageError('STORAGE_UNAVAILABLE', 'IndexedDB is blocked by another tab', { adapter: this.#options.adapter }))
+    })
+  }
+
+  #connected(): IDBDatabase {
+    if (!this.#database) throw new StorageError('STORAGE_CLOSED', 'the page store is closed', { adapter: this.#options.adapter })
+    return this.#database
+  }
+
+  #pagesOf(records: readonly PageRecord[], version: number): Map<number, Uint8Array> {
+    const pages = new Map<number, Uint8Array>()
+    for (const record of records) {
+      if (!(record.data instanceof Uint8Array)) throw this.#corrupt(`page ${record.page} holds no bytes`)
+      if (record.version > version) {
+        throw this.#corrupt(`page ${record.page} has version ${record.version}, newer than the database's ${version}`)
+      }
+      pages.set(record.page, record.data)
+    }
+    return pages
+  }
+
+  #assertMeta(meta: MetaRecord): void {
+    const valid = [meta.pageSize, meta.pageCount, meta.version].every((value) => Number.isSafeInteger(value) && value >= 0)
+    if (!valid || meta.pageSize === 0) throw this.#corrupt('the meta record is malformed')
+  }
+
+  #commitError(error: unknown, conflict: number | undefined, baseVersion: number): StorageError {
+    const adapter = this.#options.adapter
+    if (conflict !== undefined) {
+      return new StorageError(
+        'QUERY_FAILED',
+        `the database moved from version ${baseVersion} to ${conflict} during the write (a writer did not hold the lock); the write was rolled back`,
+        { adapter, cause: error },
+      )
+    }
+    const name = (error as { name?: string } | null)?.name ?? 'Error'
+    if (name === 'QuotaExceededError') {
+      return new StorageQuotaError('IndexedDB is full; the write was rolled back', { adapter, cause: error })
+    }
+    return new StorageError('QUERY_FAILED', `the IndexedDB transaction failed (${name}); the write was rolled back`, {
+      adapter,
+      cause: error,
+    })
+  }
+
+  #corrupt(message: string): StorageError {
+    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, { adapter: this.#options.adapter })
+  }
+}
+
+function request<T>(pending: IDBRequest): Promise<T> {
+  return new Promise((resolve, reject) => {
+    pending.onsuccess = () => resolve(pending.result as T)
+    pending.onerror = () => reject(pending.error)
+  })
+}
+
+function transactionDone(transaction: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve()
+    transaction.onabort = () => reject(transaction.error ?? new DOMException('the transaction was aborted', 'AbortError'))
+  })
+}

@@ -1,0 +1,69 @@
+import { IDBFactory } from 'fake-indexeddb'
+import { sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
+import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
+import { indexedDbAdapter } from '../../../src/indexeddb.js'
+import { StorageUnavailableError } from '../../../src/index.js'
+
+describe('indexedDbAdapter', () => {
+  it('is available where IndexedDB really opens', async () => {
+    expect(await indexedDbAdapter({ name: 'probe', indexedDB: new IDBFactory() }).isAvailable()).toBe(true)
+  })
+
+  it('is unavailable without IndexedDB, and when opening it throws or fails', async () => {
+    expect(await indexedDbAdapter({ name: 'probe' }).isAvailable()).toBe(false)
+    const throwing = {
+      open() {
+        throw new DOMException('refused in private mode', 'InvalidStateError')
+      },
+    } as unknown as IDBFactory
+    expect(await indexedDbAdapter({ name: 'probe', indexedDB: throwing }).isAvailable()).toBe(false)
+    const failing = {
+      open() {
+        const request: { error: DOMException; onerror?: () => void } = { error: new DOMException('no', 'UnknownError') }
+        setTimeout(() => request.onerror?.())
+        return request
+      },
+    } as unknown as IDBFactory
+    expect(await indexedDbAdapter({ name: 'probe', indexedDB: failing }).isAvailable()).toBe(false)
+  })
+
+  it('refuses to open without IndexedDB with a typed error', async () => {
+    const error = await indexedDbAdapter({ name: 'absent' })
+      .open()
+      .catch((failure: unknown) => failure)
+    expect(error).toBeInstanceOf(StorageUnavailableError)
+  })
+
+  it('declares the bound-parameter limit the WASM build really has', async () => {
+    const sqlite = await loadWasmSqlite({}, 'indexeddb')
+    const database = new sqlite.oo1.DB(':memory:')
+    const limit = sqlite.capi.sqlite3_limit(database, sqlite.capi.SQLITE_LIMIT_VARIABLE_NUMBER, -1)
+    database.close()
+    expect(limit).toBe(WASM_SQLITE_MAX_BOUND_PARAMETERS)
+  })
+
+  it('reports a WASM file that cannot be loaded as StorageUnavailableError', async () => {
+    const error = await loadWasmSqlite({ wasmUrl: 'file:///nonexistent/sqlite3.wasm' }, 'indexeddb').catch(
+      (failure: unknown) => failure,
+    )
+    expect(error).toBeInstanceOf(StorageUnavailableError)
+  })
+})
+
+describe('indexedDbAdapter pages', () => {
+  it('creates a new database with the page size asked for, and keeps a stored one’s', async () => {
+    const indexedDB = new IDBFactory()
+    const pageSize = async (options: { pageSize?: number }) => {
+      const storage = await indexedDbAdapter({ name: 'sized', indexedDB, ...options }).open()
+      await sql`create table if not exists t (x)`.execute(storage.db)
+      const size = (await sql<{ page_size: number }>`pragma page_size`.execute(storage.db)).rows[0]?.page_size
+      await storage.close()
+      return size
+    }
+    expect(await pageSize({ pageSize: 8192 })).toBe(8192)
+    expect(await pageSize({})).toBe(8192)
+    expect(await pageSize({ pageSize: 1024 })).toBe(8192)
+  })
+})

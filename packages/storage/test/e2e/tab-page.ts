@@ -1,0 +1,57 @@
+import { sql } from 'kysely'
+import { createStorage, type StorageProvider } from '../../src/index.js'
+import { indexedDbAdapter } from '../../src/indexeddb.js'
+
+interface PageDB {
+  counters: { id: number; value: number }
+  log: { n: number }
+}
+
+let storage: StorageProvider<PageDB> | undefined
+let remoteChanges = 0
+
+function opened(): StorageProvider<PageDB> {
+  if (!storage) throw new Error('call open() first')
+  return storage
+}
+
+/** What the end-to-end tests drive in each page through `page.evaluate`. */
+const tab = {
+  async open(name: string) {
+    storage = await createStorage<PageDB>({ adapters: indexedDbAdapter({ name }) })
+    storage.onChange((event) => {
+      if (event.source === 'remote') remoteChanges++
+    })
+    await sql`create table if not exists counters (id integer primary key, value integer not null)`.execute(storage.db)
+    await sql`insert or ignore into counters (id, value) values (1, 0)`.execute(storage.db)
+    await sql`create table if not exists log (n integer primary key)`.execute(storage.db)
+  },
+  async increment(times: number) {
+    for (let i = 0; i < times; i++) {
+      await opened().transaction(async (trx) => {
+        const { value } = await trx.selectFrom('counters').select('value').executeTakeFirstOrThrow()
+        await trx.updateTable('counters').set({ value: value + 1 }).execute()
+      })
+    }
+  },
+  /** Logs 1, 2, 3, ... until the page goes away, acknowledging each write once it resolved. */
+  async writeForever(acknowledge: (n: number) => Promise<void>) {
+    for (let n = 1; ; n++) {
+      await opened().db.insertInto('log').values({ n }).execute()
+      void acknowledge(n)
+    }
+  },
+  async counter() {
+    return (await opened().db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value
+  },
+  async logged() {
+    return (await opened().db.selectFrom('log').select('n').orderBy('n').execute()).map((row) => row.n)
+  },
+  async integrity() {
+    return (await sql<{ integrity_check: string }>`pragma integrity_check`.execute(opened().db)).rows
+  },
+  remoteChanges: () => remoteChanges,
+}
+
+Object.assign(globalThis, { tab })
+export type Tab = typeof tab

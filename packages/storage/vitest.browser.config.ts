@@ -1,0 +1,39 @@
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig } from 'vitest/config'
+import { chromiumLaunchOptions } from './chromium-launch.js'
+
+/**
+ * The suites that need a real browser, run with `pnpm test:browser` and never by the default
+ * `vitest run`: the conformance suite inside Chromium, and end-to-end tests in which Node drives
+ * several real Chromium pages.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // sqlite-wasm finds its .wasm next to its own module; pre-bundling would move the module away.
+        optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+        test: {
+          name: 'chromium',
+          include: ['test/browser/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        test: {
+          name: 'pages',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
