@@ -101,7 +101,7 @@ function toWebRequest(incoming: IncomingMessage): Request {
 }
 
 /** A file of the built UI, or `index.html` for any path that is not a file. */
-async function serveStatic(root: string, pathname: string): Promise<Response> {
+export async function serveStatic(root: string, pathname: string): Promise<Response> {
   const wanted = resolve(join(root, decodeURIComponent(pathname)))
   const insideRoot = wanted === root || wanted.startsWith(root + sep)
   const file = insideRoot && (await isFile(wanted)) ? wanted : join(root, 'index.html')

@@ -9,7 +9,7 @@ import {
   type ItemQuery,
   type Overview,
 } from './inventory-client.js'
-import { openInventory } from './open-inventory.js'
+import { type OpenedInventory, openInventory } from './open-inventory.js'
 
 const app = document.querySelector<HTMLDivElement>('#app') as HTMLDivElement
 const query: ItemQuery = {}
@@ -32,16 +32,20 @@ const elements = {
 start()
 
 async function start(): Promise<void> {
+  let opened: OpenedInventory
   try {
-    client = await openInventory()
+    opened = await openInventory()
   } catch (error) {
     app.replaceChildren(
       h('div', { class: 'fatal' }, h('h1', {}, 'The inventory could not start'), h('p', {}, describe(error)), h('button', { onclick: () => location.reload() }, 'Try again')),
     )
     return
   }
+  client = opened.client
   elements.mode.textContent = client.description
   renderLayout()
+  opened.onRemoteChange?.(() => refresh())
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/service-worker.js').catch(() => undefined)
   await refresh()
 }
 

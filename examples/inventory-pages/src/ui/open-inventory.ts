@@ -1,18 +1,28 @@
 import { ApiInventoryClient, type InventoryClient } from './inventory-client.js'
 
+/** The inventory the page works on, and, where other tabs can change it, how to hear about it. */
+export interface OpenedInventory {
+  readonly client: InventoryClient
+  readonly onRemoteChange?: (listener: () => void) => void
+}
+
 const TOKEN_KEY = 'inventory-api-token'
 
 /**
- * Finds where the data lives: a server answering `GET /api/health` with JSON means the API is
- * served (Node on SQLite, or Pages Functions on D1).
+ * Finds where the data lives. A server answering `GET /api/health` with JSON serves the API (Node
+ * on SQLite, or Pages Functions on D1); without one, as on a static deploy, the data is kept in
+ * this browser.
  */
-export async function openInventory(): Promise<InventoryClient> {
+export async function openInventory(): Promise<OpenedInventory> {
   const health = await fetch('/api/health', { headers: { accept: 'application/json' } }).then(
     async (response) => (response.ok && response.headers.get('content-type')?.startsWith('application/json') ? ((await response.json()) as Health) : null),
     () => null,
   )
-  if (!health) throw new Error('No inventory API answers at /api/health. Start the server with `pnpm dev`.')
-  return new ApiInventoryClient(`Server · ${health.adapter}`, (request) => fetch(request), (renew) => tokenFor(health, renew))
+  if (!health) {
+    const { openBrowserInventory } = await import('./browser-inventory.js')
+    return openBrowserInventory()
+  }
+  return { client: new ApiInventoryClient(`Server · ${health.adapter}`, (request) => fetch(request), (renew) => tokenFor(health, renew)) }
 }
 
 interface Health {

@@ -7,6 +7,7 @@ import { sampleItems } from '../src/domain/sample-items.js'
 import type { ApiServer } from './support/api-contract.js'
 import { hasChromium, launchChromium } from './support/chromium.js'
 import { startNodeApiServer } from './support/node-api-server.js'
+import { startStaticServer } from './support/static-server.js'
 import { startWranglerApiServer } from './support/wrangler-api-server.js'
 
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url))
@@ -22,6 +23,8 @@ describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-pa
   if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
   return server
 })
+
+describeSite('kept in the browser (static files, no API)', 'In this browser · indexeddb', 'main-page-browser.png', startStaticServer)
 
 /** The same visit, whatever serves the site; the server starts with the sample items. */
 function describeSite(name: string, mode: string, screenshot: string, start: () => Promise<ApiServer>) {
@@ -42,7 +45,7 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
 
     const row = (sku: string) => page.locator(`tr[data-sku="${sku}"]`)
 
-    it('shows the sample inventory with its totals and the server mode', async () => {
+    it('shows the sample inventory with its totals and where the data is kept', async () => {
       await expect.poll(() => page.locator('tbody tr').count()).toBe(12)
       expect(await page.getByTestId('mode').textContent()).toBe(mode)
       expect(await page.locator('.stat', { hasText: 'Items' }).locator('dd').textContent()).toBe('12')
