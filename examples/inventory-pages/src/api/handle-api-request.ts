@@ -97,7 +97,7 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
           return new Response(null, { status: 204 })
         }
         const item = await getItem(db, itemId)
-        return json({ item, movements: await listMovements(db, { item_id: itemId, limit: '100' }) })
+        return json({ item, movements: await listMovements(db, { item_id: itemId, limit: 100 }) })
       }
       if (action === 'adjust') {
         allow(method, ['POST'])
