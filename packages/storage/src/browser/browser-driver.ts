@@ -1,16 +1,18 @@
-import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SelectQueryNode } from 'kysely'
+import { type CompiledQuery, type DatabaseConnection, type QueryResult, SelectQueryNode } from 'kysely'
+import { SqliteCommandDriver } from '../core/sqlite-command-driver.js'
 import type { BrowserEngine } from './browser-engine.js'
 
 /**
  * The Kysely driver of the browser engine: one connection, used by one query or transaction at a
  * time. Kysely's SQLite query compiler, adapter and introspector are used with it unchanged.
  */
-export class BrowserDriver implements Driver {
+export class BrowserDriver extends SqliteCommandDriver {
   readonly #engine: BrowserEngine
   readonly #connection: BrowserConnection
 
   /** @param engine - the engine to run queries on; opened by {@link BrowserDriver.init} */
   constructor(engine: BrowserEngine) {
+    super()
     this.#engine = engine
     this.#connection = new BrowserConnection(engine)
   }
@@ -24,30 +26,10 @@ export class BrowserDriver implements Driver {
     return this.#connection
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'))
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     // A commit that failed to store has already put everything back; Kysely still rolls back.
     if (!this.#engine.inTransaction) return
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
-  }
-
-  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdentifier(name)}`))
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoteIdentifier(name)}`))
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`))
+    await super.rollbackTransaction(connection)
   }
 
   async releaseConnection(): Promise<void> {
@@ -74,8 +56,4 @@ class BrowserConnection implements DatabaseConnection {
     if (!SelectQueryNode.is(query.query)) throw new Error('only select queries can be streamed')
     return this.#engine.stream(query, chunkSize) as AsyncIterableIterator<QueryResult<R>>
   }
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }

@@ -1,15 +1,7 @@
 import Database from 'better-sqlite3'
-import {
-  type CompiledQuery,
-  DummyDriver,
-  type Generated,
-  Kysely,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-  sql,
-} from 'kysely'
+import { type CompiledQuery, type Generated, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { compileOnlyKysely } from '../support/compile-only-kysely.js'
 import { planWithinParameterLimit } from '../../src/core/parameter-limit.js'
 import { normalizeParameters } from '../../src/core/query-parameters.js'
 import { StorageError } from '../../src/index.js'
@@ -18,23 +10,9 @@ interface TestDB {
   things: { id: Generated<number>; label: string | number | null; amount: string | number | null; data: Uint8Array | null }
 }
 
-const builder = new Kysely<TestDB>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-})
+const builder = compileOnlyKysely<TestDB>()
 
-const db = new Kysely<any>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-})
+const db = compileOnlyKysely()
 
 const LIMIT = 10
 

@@ -1,15 +1,9 @@
-import { CompiledQuery, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { compileOnlyKysely } from '../support/compile-only-kysely.js'
 import { writtenTables } from '../../src/core/written-tables.js'
 
-const db = new Kysely<any>({
-  dialect: {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new SqliteIntrospector(kysely),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
-  },
-})
+const db = compileOnlyKysely()
 
 describe('writtenTables', () => {
   it('reads builder queries from their operation tree', () => {

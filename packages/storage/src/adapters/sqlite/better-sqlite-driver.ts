@@ -1,5 +1,7 @@
-import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SelectQueryNode } from 'kysely'
+import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
+import { SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
+import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
 import type { BetterSqliteDatabase } from './better-sqlite-database.js'
 import { StatementCache } from './statement-cache.js'
 
@@ -17,13 +19,14 @@ export interface BetterSqliteDriverOptions {
  * A Kysely driver over one better-sqlite3 connection, with a bounded prepared-statement cache.
  * better-sqlite3 is synchronous, so queries are serialised on the one connection.
  */
-export class BetterSqliteDriver implements Driver {
+export class BetterSqliteDriver extends SqliteCommandDriver {
   readonly #options: BetterSqliteDriverOptions
   readonly #mutex = new ConnectionMutex()
   #database: BetterSqliteDatabase | undefined
   #connection: BetterSqliteConnection | undefined
 
   constructor(options: BetterSqliteDriverOptions) {
+    super()
     this.#options = options
   }
 
@@ -37,30 +40,6 @@ export class BetterSqliteDriver implements Driver {
     return this.#mutex.lock().then(() => connection)
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(BEGIN)
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(COMMIT)
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(ROLLBACK)
-  }
-
-  async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdentifier(name)}`))
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoteIdentifier(name)}`))
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`))
-  }
-
   releaseConnection(): Promise<void> {
     this.#mutex.unlock()
     return Promise.resolve()
@@ -72,9 +51,6 @@ export class BetterSqliteDriver implements Driver {
   }
 }
 
-const BEGIN = CompiledQuery.raw('begin')
-const COMMIT = CompiledQuery.raw('commit')
-const ROLLBACK = CompiledQuery.raw('rollback')
 
 class BetterSqliteConnection implements DatabaseConnection {
   readonly #database: BetterSqliteDatabase
@@ -102,8 +78,4 @@ class BetterSqliteConnection implements DatabaseConnection {
     const statement = this.#database.prepare(query.sql)
     for (const row of statement.iterate(query.parameters)) yield { rows: [row as R] }
   }
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
