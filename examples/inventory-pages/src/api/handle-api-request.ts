@@ -1,0 +1,220 @@
+import type { StorageProvider } from '@inventory/storage'
+import {
+  adjustStock,
+  applyImport,
+  createItem,
+  deleteItem,
+  exportCsv,
+  getItem,
+  listItems,
+  listMovements,
+  overview,
+  previewImport,
+  updateItem,
+} from '../domain/inventory.js'
+import { InventoryError } from '../domain/inventory-error.js'
+import type { InventoryDB } from '../domain/schema.js'
+import { importSchema, parseInput } from '../domain/validation.js'
+
+/** What the API needs from where it runs. */
+export interface ApiContext {
+  readonly storage: StorageProvider<InventoryDB>
+  /** When set, every write must carry `Authorization: Bearer <token>`. */
+  readonly apiToken?: string | undefined
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number
+}
+
+/** The JSON body of every error response. */
+export interface ApiErrorBody {
+  error: {
+    code: 'invalid_input' | 'invalid_json' | 'not_found' | 'conflict' | 'unauthorized' | 'payload_too_large' | 'method_not_allowed' | 'internal'
+    message: string
+    /** Field name → what is wrong with it. */
+    fields?: Record<string, string>
+    /** For a CSV import: each row that cannot be imported. */
+    rows?: readonly { line: number; fields: Readonly<Record<string, string>> }[]
+  }
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorBody['error']['code'],
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The inventory API, free of any server framework: a web `Request` in, a `Response` out. The Node
+ * server, Pages Functions and the browser-only mode all call it with their own storage.
+ *
+ * @param request - a request whose path starts with `/api`
+ * @param context - the storage to use and the optional write token
+ */
+export async function handleApiRequest(request: Request, context: ApiContext): Promise<Response> {
+  try {
+    return await route(request, context)
+  } catch (error) {
+    return errorResponse(error)
+  }
+}
+
+async function route(request: Request, context: ApiContext): Promise<Response> {
+  const url = new URL(request.url)
+  const segments = url.pathname.replace(/^\/api\/?/, '').split('/').filter(Boolean)
+  const method = request.method.toUpperCase()
+  const query = Object.fromEntries(url.searchParams)
+  const { storage } = context
+  const { db } = storage
+  if (method !== 'GET' && method !== 'HEAD') authorize(request, context)
+
+  const [resource, id, action, ...rest] = segments
+  if (rest.length > 0) throw notFound(url.pathname)
+  switch (resource) {
+    case 'health':
+      if (segments.length !== 1) break
+      allow(method, ['GET'])
+      return json({ ok: true, adapter: storage.adapter, writes_require_token: Boolean(context.apiToken) })
+    case 'items': {
+      if (id === undefined) {
+        allow(method, ['GET', 'POST'])
+        if (method === 'POST') return json({ item: await createItem(storage, await readJson(request, context)) }, 201)
+        const [items, summary] = await Promise.all([listItems(db, query), overview(db)])
+        return json({ items, overview: summary })
+      }
+      const itemId = parseId(id)
+      if (action === undefined) {
+        allow(method, ['GET', 'PATCH', 'DELETE'])
+        if (method === 'PATCH') return json({ item: await updateItem(storage, itemId, await readJson(request, context)) })
+        if (method === 'DELETE') {
+          await deleteItem(storage, itemId)
+          return new Response(null, { status: 204 })
+        }
+        const item = await getItem(db, itemId)
+        return json({ item, movements: await listMovements(db, { item_id: itemId, limit: 100 }) })
+      }
+      if (action === 'adjust') {
+        allow(method, ['POST'])
+        return json(await adjustStock(storage, itemId, await readJson(request, context)))
+      }
+      break
+    }
+    case 'movements':
+      if (segments.length !== 1) break
+      allow(method, ['GET'])
+      return json({ movements: await listMovements(db, query) })
+    case 'export':
+      if (segments.length !== 1) break
+      allow(method, ['GET'])
+      return new Response(await exportCsv(db), {
+        headers: {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': 'attachment; filename="inventory.csv"',
+        },
+      })
+    case 'import': {
+      if (segments.length > 2 || (id !== undefined && id !== 'preview')) break
+      allow(method, ['POST'])
+      const { csv } = parseInput(importSchema, await readJson(request, context))
+      if (id === 'preview') return json(await previewImport(db, csv))
+      return json(await applyImport(storage, csv))
+    }
+  }
+  throw notFound(url.pathname)
+}
+
+function authorize(request: Request, context: ApiContext): void {
+  if (!context.apiToken) return
+  const header = request.headers.get('authorization') ?? ''
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
+  if (given === undefined || !constantTimeEqual(given, context.apiToken)) {
+    throw new HttpError(401, 'unauthorized', 'writes need the header Authorization: Bearer <token>', { authorization: 'missing or wrong token' })
+  }
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a)
+  const right = new TextEncoder().encode(b)
+  let difference = left.length ^ right.length
+  for (let index = 0; index < right.length; index++) difference |= (left[index] ?? 0) ^ (right[index] ?? 0)
+  return difference === 0
+}
+
+function allow(method: string, methods: readonly string[]): void {
+  if (!methods.includes(method) && !(method === 'HEAD' && methods.includes('GET'))) {
+    throw new HttpError(405, 'method_not_allowed', `use ${methods.join(' or ')}`)
+  }
+}
+
+function parseId(text: string): number {
+  const id = /^[1-9]\d{0,15}$/.test(text) ? Number(text) : Number.NaN
+  if (!Number.isSafeInteger(id)) throw new HttpError(400, 'invalid_input', `invalid item id: ${text}`, { id: 'a positive whole number' })
+  return id
+}
+
+function notFound(path: string): HttpError {
+  return new HttpError(404, 'not_found', `no such route: ${path}`)
+}
+
+/** Reads a JSON body no larger than the limit, counting bytes as they arrive. */
+async function readJson(request: Request, context: ApiContext): Promise<unknown> {
+  const limit = context.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const tooLarge = () => new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`)
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  if (request.body) {
+    const reader = request.body.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > limit) {
+        await reader.cancel()
+        throw tooLarge()
+      }
+      chunks.push(value)
+    }
+  }
+  const text = new TextDecoder().decode(concat(chunks, size))
+  if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON', { body: 'not valid JSON' })
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
+}
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof HttpError) {
+    return json({ error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } }, error.status)
+  }
+  if (error instanceof InventoryError) {
+    const status = { invalid_input: 400, not_found: 404, conflict: 409 }[error.kind]
+    const body: ApiErrorBody = { error: { code: error.kind, message: error.message, fields: { ...error.fields } } }
+    if (error.rows.length > 0) body.error.rows = error.rows
+    return json(body, status)
+  }
+  console.error(error)
+  return json({ error: { code: 'internal', message: 'the server could not complete the request' } }, 500)
+}

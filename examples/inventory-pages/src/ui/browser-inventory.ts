@@ -1,0 +1,31 @@
+import { createStorage, UniqueConstraintError } from '@inventory/storage'
+import { indexedDbAdapter } from '@inventory/storage/indexeddb'
+import { handleApiRequest } from '../api/handle-api-request.js'
+import { seedSampleItems } from '../domain/inventory.js'
+import { migrations } from '../domain/migrations.js'
+import type { InventoryDB } from '../domain/schema.js'
+import { ApiInventoryClient } from './inventory-client.js'
+import type { OpenedInventory } from './open-inventory.js'
+
+/**
+ * The inventory kept in this browser: the same migrations, rules and API handler as on the
+ * servers, on a database in IndexedDB. Other tabs' changes are announced so the page can refresh.
+ */
+export async function openBrowserInventory(): Promise<OpenedInventory> {
+  const storage = await createStorage<InventoryDB>({ adapters: indexedDbAdapter({ name: 'inventory' }) })
+  await storage.migrate(migrations)
+  try {
+    await seedSampleItems(storage)
+  } catch (error) {
+    // Another tab opened at the same moment and seeded first.
+    if (!(error instanceof UniqueConstraintError)) throw error
+  }
+  return {
+    client: new ApiInventoryClient(`In this browser · ${storage.adapter}`, (request) => handleApiRequest(request, { storage })),
+    onRemoteChange: (listener) => {
+      storage.onChange((event) => {
+        if (event.source === 'remote') listener()
+      })
+    },
+  }
+}

@@ -1,0 +1,123 @@
+import type { ImportPreview, Overview } from '../domain/inventory.js'
+import type { Item, Movement, MovementWithItem } from '../domain/schema.js'
+
+export type { ImportPreview, Item, MovementWithItem, Overview }
+
+/** What the list shows: search text and filters, as the API takes them. */
+export interface ItemQuery {
+  q?: string
+  category?: string
+  location?: string
+  low_stock?: 'true'
+}
+
+/** Everything the UI does with the inventory, wherever the data lives. */
+export interface InventoryClient {
+  /** Where the data is kept, in words for the header. */
+  readonly description: string
+  listItems(query: ItemQuery): Promise<{ items: Item[]; overview: Overview }>
+  getItem(id: number): Promise<{ item: Item; movements: MovementWithItem[] }>
+  createItem(input: Record<string, unknown>): Promise<Item>
+  updateItem(id: number, input: Record<string, unknown>): Promise<Item>
+  deleteItem(id: number): Promise<void>
+  adjustStock(id: number, input: { delta: unknown; reason: unknown }): Promise<{ item: Item; movement: Movement }>
+  listMovements(limit: number): Promise<MovementWithItem[]>
+  exportCsv(): Promise<string>
+  previewImport(csv: string): Promise<ImportPreview>
+  applyImport(csv: string): Promise<{ created: number; updated: number }>
+}
+
+/** A refused request: the message, and per field what is wrong. */
+export class InventoryRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: Readonly<Record<string, string>> = {},
+    readonly rows: readonly { line: number; fields: Readonly<Record<string, string>> }[] = [],
+  ) {
+    super(message)
+    this.name = 'InventoryRequestError'
+  }
+}
+
+/** Reads the API's answer, turning an error body into an {@link InventoryRequestError}. */
+export async function readApiResponse<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T
+  const type = response.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/json')) {
+    if (response.ok) return (await response.text()) as T
+    throw new InventoryRequestError(response.status, `the server answered ${response.status}`)
+  }
+  const body = await response.json()
+  if (!response.ok) {
+    const error = body?.error ?? {}
+    throw new InventoryRequestError(response.status, error.message ?? `the server answered ${response.status}`, error.fields, error.rows)
+  }
+  return body as T
+}
+
+/**
+ * The inventory over HTTP. `send` is `fetch` against the server; the browser-only mode passes a
+ * function that answers the same requests from the API handler running in the page.
+ */
+export class ApiInventoryClient implements InventoryClient {
+  constructor(
+    readonly description: string,
+    private readonly send: (request: Request) => Promise<Response>,
+    /** The write token, if the server wants one; `renew` asks for a new one after a 401. */
+    private readonly token: (renew: boolean) => string | null = () => null,
+  ) {}
+
+  listItems(query: ItemQuery) {
+    const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value) as [string, string][])
+    return this.call<{ items: Item[]; overview: Overview }>('GET', `/api/items${search.size ? `?${search}` : ''}`)
+  }
+  getItem(id: number) {
+    return this.call<{ item: Item; movements: MovementWithItem[] }>('GET', `/api/items/${id}`)
+  }
+  async createItem(input: Record<string, unknown>) {
+    return (await this.call<{ item: Item }>('POST', '/api/items', input)).item
+  }
+  async updateItem(id: number, input: Record<string, unknown>) {
+    return (await this.call<{ item: Item }>('PATCH', `/api/items/${id}`, input)).item
+  }
+  deleteItem(id: number) {
+    return this.call<void>('DELETE', `/api/items/${id}`)
+  }
+  adjustStock(id: number, input: { delta: unknown; reason: unknown }) {
+    return this.call<{ item: Item; movement: Movement }>('POST', `/api/items/${id}/adjust`, input)
+  }
+  async listMovements(limit: number) {
+    return (await this.call<{ movements: MovementWithItem[] }>('GET', `/api/movements?limit=${limit}`)).movements
+  }
+  exportCsv() {
+    return this.call<string>('GET', '/api/export')
+  }
+  previewImport(csv: string) {
+    return this.call<ImportPreview>('POST', '/api/import/preview', { csv })
+  }
+  applyImport(csv: string) {
+    return this.call<{ created: number; updated: number }>('POST', '/api/import', { csv })
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, renewToken = false): Promise<T> {
+    const headers = new Headers({ accept: 'application/json' })
+    if (body !== undefined) headers.set('content-type', 'application/json')
+    const write = method !== 'GET'
+    const token = write ? this.token(renewToken) : null
+    if (token) headers.set('authorization', `Bearer ${token}`)
+    const request = new Request(new URL(path, location.origin), {
+      method,
+      headers,
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    })
+    let response: Response
+    try {
+      response = await this.send(request)
+    } catch {
+      throw new InventoryRequestError(0, 'the server cannot be reached; check your connection and try again')
+    }
+    if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, true)
+    return readApiResponse<T>(response)
+  }
+}

@@ -1,0 +1,67 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiServer } from './support/api-contract.js'
+import { hasChromium, launchChromium } from './support/chromium.js'
+import { startStaticServer } from './support/static-server.js'
+
+describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offline', () => {
+  let server: ApiServer
+  let browser: Browser
+  let context: BrowserContext
+  let first: Page
+  let second: Page
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startStaticServer(), launchChromium()])
+    context = await browser.newContext()
+    first = await context.newPage()
+    await first.goto(server.url)
+    await first.locator('tr[data-sku="HAM-001"]').waitFor()
+    second = await context.newPage()
+    await second.goto(server.url)
+    await second.locator('tr[data-sku="HAM-001"]').waitFor()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('keeps the data in this browser, seeded once for both tabs', async () => {
+    expect(await first.getByTestId('mode').textContent()).toBe('In this browser · indexeddb')
+    expect(await second.locator('tbody tr[data-sku]').count()).toBe(12)
+  })
+
+  it("shows one tab's changes in the other without a reload", async () => {
+    await first.locator('tr[data-sku="HAM-001"]').getByRole('button', { name: 'Adjust' }).click()
+    const dialog = first.getByTestId('adjust-dialog')
+    await dialog.locator('[name="delta"]').fill('-4')
+    await dialog.locator('[name="reason"]').fill('sale')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => second.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('8')
+
+    await second.getByRole('button', { name: 'Add item' }).click()
+    const form = second.getByTestId('item-dialog')
+    await form.locator('[name="sku"]').fill('TAB-2')
+    await form.locator('[name="name"]').fill('Made in the second tab')
+    await form.getByRole('button', { name: 'Add item' }).click()
+    await first.locator('tr[data-sku="TAB-2"]').waitFor()
+  })
+
+  it('opens and works offline', async () => {
+    await first.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+    await context.setOffline(true)
+    try {
+      await first.reload()
+      await first.locator('tr[data-sku="TAB-2"]').waitFor()
+      expect(await first.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('8')
+      await first.locator('tr[data-sku="TAB-2"]').getByRole('button', { name: 'Adjust' }).click()
+      const dialog = first.getByTestId('adjust-dialog')
+      await dialog.locator('[name="delta"]').fill('5')
+      await dialog.locator('[name="reason"]').fill('delivery')
+      await dialog.getByRole('button', { name: 'Record movement' }).click()
+      await expect.poll(() => first.locator('tr[data-sku="TAB-2"] .quantity').textContent()).toBe('5')
+    } finally {
+      await context.setOffline(false)
+    }
+  })
+})

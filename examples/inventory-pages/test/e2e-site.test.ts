@@ -1,0 +1,184 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CSV_COLUMNS, formatCsv } from '../src/domain/csv.js'
+import { sampleItems } from '../src/domain/sample-items.js'
+import type { ApiServer } from './support/api-contract.js'
+import { hasChromium, launchChromium } from './support/chromium.js'
+import { startNodeApiServer } from './support/node-api-server.js'
+import { startStaticServer } from './support/static-server.js'
+import { startWranglerApiServer } from './support/wrangler-api-server.js'
+
+const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url))
+
+describeSite('served from Node on sqlite', 'Server · sqlite', 'main-page.png', startNodeApiServer)
+describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-page-d1.png', async () => {
+  const server = await startWranglerApiServer()
+  const csv = formatCsv(
+    CSV_COLUMNS,
+    sampleItems.map((item) => CSV_COLUMNS.map((column) => item[column])),
+  )
+  const response = await fetch(`${server.url}/api/import`, { method: 'POST', body: JSON.stringify({ csv }) })
+  if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
+  return server
+})
+
+describeSite('kept in the browser (static files, no API)', 'In this browser · indexeddb', 'main-page-browser.png', startStaticServer)
+
+/** The same visit, whatever serves the site; the server starts with the sample items. */
+function describeSite(name: string, mode: string, screenshot: string, start: () => Promise<ApiServer>) {
+  describe.skipIf(!hasChromium)(`site in Chromium, ${name}`, () => {
+    let server: ApiServer
+    let browser: Browser
+    let page: Page
+
+    beforeAll(async () => {
+      ;[server, browser] = await Promise.all([start(), launchChromium()])
+      page = await browser.newPage({ viewport: { width: 1280, height: 860 }, acceptDownloads: true })
+      await page.goto(server.url)
+    })
+    afterAll(async () => {
+      await browser?.close()
+      await server?.close()
+    })
+
+    const row = (sku: string) => page.locator(`tr[data-sku="${sku}"]`)
+
+    it('shows the sample inventory with its totals and where the data is kept', async () => {
+      await expect.poll(() => page.locator('tbody tr').count()).toBe(12)
+      expect(await page.getByTestId('mode').textContent()).toBe(mode)
+      expect(await page.locator('.stat', { hasText: 'Items' }).locator('dd').textContent()).toBe('12')
+      mkdirSync(resultsDir, { recursive: true })
+      await page.screenshot({ path: resultsDir + screenshot, fullPage: true })
+    })
+
+    it('adds an item through the form', async () => {
+      await page.getByRole('button', { name: 'Add item' }).click()
+      const dialog = page.getByTestId('item-dialog')
+      await dialog.locator('[name="sku"]').fill('E2E-1')
+      await dialog.locator('[name="name"]').fill('Wheelbarrow 90 l')
+      await dialog.locator('[name="quantity"]').fill('3')
+      await dialog.locator('[name="category"]').fill('Garden')
+      await dialog.locator('[name="reorder_level"]').fill('1')
+      await dialog.locator('[name="unit_cost"]').fill('64.5')
+      await dialog.getByRole('button', { name: 'Add item' }).click()
+      await row('E2E-1').waitFor()
+      expect(await row('E2E-1').locator('.quantity').textContent()).toBe('3')
+      expect(await page.locator('#category-options, select[name="category"] option').allTextContents()).toContain('Garden')
+    })
+
+    it('shows a duplicate SKU next to the SKU field', async () => {
+      await page.getByRole('button', { name: 'Add item' }).click()
+      const dialog = page.getByTestId('item-dialog')
+      await dialog.locator('[name="sku"]').fill('HAM-001')
+      await dialog.locator('[name="name"]').fill('Second hammer')
+      await dialog.getByRole('button', { name: 'Add item' }).click()
+      const error = dialog.locator('[data-field="sku"] .field-error')
+      await expect.poll(() => error.textContent()).toBe('already used by another item')
+      expect(await dialog.locator('[name="sku"]').getAttribute('aria-invalid')).toBe('true')
+      await dialog.locator('[name="quantity"]').fill('-4')
+      await dialog.locator('[name="sku"]').fill('HAM-009')
+      await dialog.getByRole('button', { name: 'Add item' }).click()
+      await expect.poll(() => dialog.locator('[data-field="quantity"] .field-error').textContent()).toBe('cannot be negative')
+      await dialog.getByRole('button', { name: 'Close' }).click()
+      expect(await row('HAM-009').count()).toBe(0)
+    })
+
+    it('adjusts stock with a reason, refuses overselling, and keeps it after a reload', async () => {
+      await row('E2E-1').getByRole('button', { name: 'Adjust' }).click()
+      const dialog = page.getByTestId('adjust-dialog')
+      await dialog.locator('[name="delta"]').fill('-5')
+      await dialog.locator('[name="reason"]').fill('sale')
+      await dialog.getByRole('button', { name: 'Record movement' }).click()
+      await expect.poll(() => dialog.locator('[data-field="delta"] .field-error').textContent()).toBe('only 3 in stock')
+      await dialog.locator('[name="delta"]').fill('-2')
+      await dialog.getByRole('button', { name: 'Record movement' }).click()
+      await expect.poll(() => row('E2E-1').locator('.quantity').textContent()).toBe('1low')
+
+      await page.reload()
+      await row('E2E-1').waitFor()
+      expect(await row('E2E-1').locator('.quantity').textContent()).toBe('1low')
+      await row('E2E-1').getByRole('button', { name: 'Wheelbarrow 90 l' }).click()
+      const details = page.getByTestId('details-dialog')
+      await expect.poll(() => details.locator('.timeline li').allTextContents()).toEqual([
+        expect.stringContaining('-2sale'),
+        expect.stringContaining('+3opening stock'),
+      ])
+      await details.getByRole('button', { name: 'Close' }).click()
+    })
+
+    it('filters by search, category and low stock', async () => {
+      await page.getByLabel('Search').fill('wheel')
+      await expect.poll(() => page.locator('tbody tr').count()).toBe(1)
+      await page.getByLabel('Search').fill('')
+      await page.getByLabel('Category').selectOption('Paint')
+      const skus = () => page.locator('tbody tr[data-sku]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-sku')))
+      await expect.poll(skus).toEqual(['BRS-50', 'SND-120', 'PNT-WH-2.5'])
+      await page.getByRole('button', { name: 'Low stock only' }).click()
+      await expect.poll(() => page.locator('tbody tr[data-sku]').count()).toBe(1)
+      expect(await page.locator('tbody tr[data-sku]').getAttribute('data-sku')).toBe('SND-120')
+      await page.getByRole('button', { name: 'Low stock only' }).click()
+      await page.getByLabel('Category').selectOption('')
+      await expect.poll(() => page.locator('tbody tr[data-sku]').count()).toBe(13)
+    })
+
+    it('exports CSV and imports an edited copy after a preview with per-row errors', async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+      const exported = readFileSync((await download.path()) as string, 'utf8')
+      expect(exported.split('\r\n')[0]).toBe('sku,name,quantity,location,category,reorder_level,unit_cost')
+      expect(exported).toContain('E2E-1,Wheelbarrow 90 l,1,,Garden,1,64.5')
+
+      const edited = exported.replace('E2E-1,Wheelbarrow 90 l,1,', 'E2E-1,Wheelbarrow 90 l,8,')
+      const withError = `${edited}E2E-2,Shovel,lots,,Garden,0,0\r\n`
+      await page.getByRole('button', { name: 'Import CSV' }).click()
+      const dialog = page.getByTestId('import-dialog')
+      await dialog.locator('textarea').fill(withError)
+      await dialog.getByRole('button', { name: 'Preview' }).click()
+      await expect.poll(() => dialog.getByTestId('import-summary').textContent()).toBe('0 to create, 13 to update, 1 with errors')
+      expect(await dialog.locator('tr.row-error').textContent()).toContain('quantity: a whole number')
+      expect(await dialog.getByRole('button', { name: 'Import' }).isDisabled()).toBe(true)
+
+      await dialog.locator('textarea').fill(`${edited}E2E-2,Shovel,6,,Garden,0,0\r\n`)
+      await dialog.getByRole('button', { name: 'Preview' }).click()
+      await expect.poll(() => dialog.getByTestId('import-summary').textContent()).toBe('1 to create, 13 to update, 0 with errors')
+      await dialog.getByRole('button', { name: 'Import' }).click()
+      await row('E2E-2').waitFor()
+      expect(await row('E2E-2').locator('.quantity').textContent()).toBe('6')
+      expect(await row('E2E-1').locator('.quantity').textContent()).toBe('8')
+    })
+  })
+}
+
+describe.skipIf(!hasChromium)('site in Chromium, with a write token on the server', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer({ apiToken: 'shop-token' }), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('asks for the token on the first change, and again when it is refused', async () => {
+    const page = await browser.newPage()
+    const answers = ['wrong-token', 'shop-token']
+    const prompts: string[] = []
+    page.on('dialog', (dialog) => {
+      prompts.push(dialog.message())
+      dialog.accept(answers.shift())
+    })
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(prompts).toEqual([])
+    await page.getByRole('button', { name: 'Add item' }).click()
+    const dialog = page.getByTestId('item-dialog')
+    await dialog.locator('[name="sku"]').fill('TOK-UI')
+    await dialog.locator('[name="name"]').fill('Added with a token')
+    await dialog.getByRole('button', { name: 'Add item' }).click()
+    await page.locator('tr[data-sku="TOK-UI"]').waitFor()
+    expect(prompts).toEqual(['Changes need the API token:', 'The API token was refused. Enter the right one:'])
+  })
+})

@@ -1,0 +1,23 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { serveStatic } from '../../src/server/node-server.js'
+import type { ApiServer } from './api-contract.js'
+
+/** The built site as a static host serves it: files only, no API, as a Pages deploy without a database. */
+export async function startStaticServer(): Promise<ApiServer> {
+  const root = fileURLToPath(new URL('../../dist', import.meta.url))
+  const server = createServer(async (incoming, outgoing) => {
+    const response = await serveStatic(root, new URL(incoming.url ?? '/', 'http://localhost').pathname)
+    outgoing.writeHead(response.status, Object.fromEntries(response.headers))
+    outgoing.end(Buffer.from(await response.arrayBuffer()))
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((done) => server.close(done))
+    },
+  }
+}
