@@ -1,4 +1,10 @@
+import { existsSync } from 'node:fs'
 import type { LaunchOptions } from 'playwright-core'
+
+/** A system Chromium: `CHROMIUM_PATH`, else the usual install locations; else Playwright's own. */
+const executablePath =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path))
 
 /**
  * How the Chromium tests and benchmarks launch the browser: the binary in `CHROMIUM_PATH` when set
@@ -7,7 +13,7 @@ import type { LaunchOptions } from 'playwright-core'
  */
 export const chromiumLaunchOptions: LaunchOptions = {
   headless: true,
-  ...(process.env.CHROMIUM_PATH ? { executablePath: process.env.CHROMIUM_PATH } : {}),
+  ...(executablePath ? { executablePath } : {}),
   args: [
     '--no-sandbox',
     '--disable-gpu',
