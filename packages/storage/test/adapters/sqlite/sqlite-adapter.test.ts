@@ -105,7 +105,11 @@ describe('Kysely options', () => {
   it("passes Kysely's log option through, with the SQL of each query", async () => {
     const logged: string[] = []
     const storage = await createStorage<ConformanceDB>({
-      adapters: sqliteAdapter({ log: (event) => logged.push(`${event.level}: ${event.query.sql}`) }),
+      adapters: sqliteAdapter({
+        log: (event) => {
+          logged.push(`${event.level}: ${event.query.sql}`)
+        },
+      }),
     })
     await storage.migrate(conformanceMigrations)
     logged.length = 0
