@@ -6,6 +6,7 @@ export const entries = {
   sqlite: 'src/sqlite.ts',
   d1: 'src/d1.ts',
   indexeddb: 'src/indexeddb.ts',
+  'local-storage': 'src/local-storage.ts',
 }
 
 export default defineConfig({
