@@ -4,11 +4,15 @@ import type { LocalStorageMeta } from './local-storage-page-store.js'
 /** The part of `window` the channel listens on: where the browser fires `storage` events. */
 export interface StorageEventTarget {
   /**
+   * Listens for changes other tabs make to the origin's storage.
+   *
    * @param type - always `'storage'`
    * @param listener - receives each change another tab made to a `Storage`
    */
   addEventListener(type: 'storage', listener: (event: StorageChange) => void): void
   /**
+   * Stops listening.
+   *
    * @param type - always `'storage'`
    * @param listener - a listener given to `addEventListener`
    */
