@@ -5,7 +5,7 @@ import type { WasmLocation } from '../../browser/wasm-sqlite.js'
 import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
-import { LocalStoragePageStore } from './local-storage-page-store.js'
+import { LocalStoragePageStore, type VersionLocks } from './local-storage-page-store.js'
 import { StorageEventChannel, type StorageEventTarget } from './storage-event-channel.js'
 
 /** Options of {@link localStorageAdapter}. */
@@ -65,7 +65,7 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
     async open<DB>(): Promise<StorageProvider<DB>> {
       const storage = resolveStorage(options.storage)
       if (!storage) throw new StorageUnavailableError('localStorage is not available here', { adapter: ADAPTER })
-      const store = new LocalStoragePageStore({ storage, keyPrefix, adapter: ADAPTER })
+      const store = new LocalStoragePageStore({ storage, keyPrefix, adapter: ADAPTER, versionLocks: versionLocks(options.locks) })
       const events = options.storageEvents ?? windowEvents()
       const provider = await createProvider<DB>(
         browserStorageEngine({
@@ -115,4 +115,11 @@ function probeStorage(storage: Storage | undefined, keyPrefix: string): string |
 function windowEvents(): StorageEventTarget | undefined {
   const target = globalThis as Partial<StorageEventTarget>
   return typeof target.addEventListener === 'function' ? (target as StorageEventTarget) : undefined
+}
+
+/** `navigator.locks` when it can report held locks and the writers' lock is not replaced by the caller's. */
+function versionLocks(locks: WebLockManager | undefined): VersionLocks | undefined {
+  if (locks) return typeof (locks as unknown as Partial<VersionLocks>).query === 'function' ? (locks as unknown as VersionLocks) : undefined
+  const browserLocks = (globalThis as { navigator?: { locks?: Partial<VersionLocks> } }).navigator?.locks
+  return typeof browserLocks?.query === 'function' ? (browserLocks as VersionLocks) : undefined
 }

@@ -10,6 +10,23 @@ export interface LocalStoragePageStoreOptions {
   keyPrefix: string
   /** The adapter's name, for errors. */
   adapter: string
+  /** Web Locks with `query()` (`navigator.locks`), to learn the newest commit of any tab; optional. */
+  versionLocks?: VersionLocks | undefined
+}
+
+/**
+ * The part of `navigator.locks` that tells tabs the newest version: each tab holds a shared lock
+ * named after its last commit, and a writer asks which ones are held.
+ */
+export interface VersionLocks {
+  /**
+   * @param name - the lock's name
+   * @param options - always `{ mode: 'shared' }` here
+   * @param callback - holds the lock until its promise settles
+   */
+  request(name: string, options: { mode: 'shared' }, callback: () => Promise<void>): Promise<void>
+  /** The locks held and requested in this origin. */
+  query(): Promise<{ held?: readonly { name?: string }[] }>
 }
 
 /**
@@ -32,6 +49,8 @@ export interface LocalStorageMeta {
  * otherwise never be stored. 32 Ki characters hold the changed branch pages of a large delete.
  */
 const RESERVE_CHARACTERS = 32_768
+/** How long a writer waits for another tab's newest commit to reach this tab's copy of the storage. */
+const NEWEST_COMMIT_WAIT_MS = 2000
 /** How many times `open` rereads when another tab replaced a page between reading meta and pages. */
 const OPEN_ATTEMPTS = 3
 
@@ -53,6 +72,7 @@ const OPEN_ATTEMPTS = 3
 export class LocalStoragePageStore implements PageStore {
   readonly #options: LocalStoragePageStoreOptions
   #swept = false
+  #releaseVersionLock: (() => void) | undefined
 
   /** @param options - the storage, the key prefix and the adapter's name */
   constructor(options: LocalStoragePageStoreOptions) {
@@ -76,6 +96,7 @@ export class LocalStoragePageStore implements PageStore {
   }
 
   async changesSince(version: number): Promise<PageChanges> {
+    await this.#awaitNewestCommit()
     const meta = this.#readMeta()
     if (!meta) {
       if (version === 0) return { version: 0, pageCount: 0, pages: new Map() }
@@ -117,7 +138,43 @@ export class LocalStoragePageStore implements PageStore {
       }
     }
     this.#keepReserve()
+    this.#announceVersion(commit.baseVersion + 1)
     return commit.baseVersion + 1
+  }
+
+  /**
+   * Waits until this tab's copy of the storage holds the newest commit any tab made. Browsers copy
+   * localStorage into each tab's process and pass changes on asynchronously, so a tab that takes the
+   * writers' lock right after another released it may not have received that tab's commit yet.
+   */
+  async #awaitNewestCommit(): Promise<void> {
+    const locks = this.#options.versionLocks
+    if (!locks) return
+    const { held = [] } = await locks.query()
+    const prefix = `${this.#options.keyPrefix}committed:`
+    let newest = 0
+    for (const { name } of held) if (name?.startsWith(prefix)) newest = Math.max(newest, Number(name.slice(prefix.length)) || 0)
+    const deadline = Date.now() + NEWEST_COMMIT_WAIT_MS
+    while ((this.#readMeta()?.version ?? 0) < newest) {
+      if (Date.now() > deadline) {
+        throw new StorageError('QUERY_FAILED', `version ${newest} of the database has not reached this tab; try again`, {
+          adapter: this.#options.adapter,
+        })
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+  }
+
+  /** Holds a shared lock named after `version` (releasing the one of the previous commit). */
+  #announceVersion(version: number): void {
+    const locks = this.#options.versionLocks
+    if (!locks) return
+    this.#releaseVersionLock?.()
+    void locks
+      .request(`${this.#options.keyPrefix}committed:${version}`, { mode: 'shared' }, () => new Promise<void>((release) => {
+        this.#releaseVersionLock = release
+      }))
+      .catch(() => undefined)
   }
 
   /** Writes the commit's pages into their free slots, then the meta record; on failure removes what it wrote. */
@@ -186,7 +243,10 @@ export class LocalStoragePageStore implements PageStore {
     return `${this.#options.keyPrefix}reserve`
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#releaseVersionLock?.()
+    this.#releaseVersionLock = undefined
+  }
 
   #pageKey(page: number, slot: number): string {
     return `${this.#options.keyPrefix}${page}.${slot}`
