@@ -1,15 +1,16 @@
 import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type ChangeEvent, createStorage, StorageQuotaError, type StorageProvider, StorageUnavailableError } from '../../../src/index.js'
-import { InPageLockManager, localStorageAdapter, localStorageKeyPrefix } from '../../../src/local-storage.js'
+import { InPageLockManager, localStorageAdapter, localStorageKeyPrefix, type WebLockManager } from '../../../src/local-storage.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
+import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
 
 const open: StorageProvider<unknown>[] = []
 let databases = 0
 
 /** One simulated tab: its own view of the origin's storage, its own window for storage events. */
-async function tab<DB = ConformanceDB>(storage: QuotaStorage, name: string, locks = new InPageLockManager()) {
+async function tab<DB = ConformanceDB>(storage: QuotaStorage, name: string, locks: WebLockManager = new InPageLockManager()) {
   const provider = await createStorage<DB>({
     adapters: localStorageAdapter({ name, storage, storageEvents: storage.window, locks }),
   })
@@ -272,5 +273,36 @@ describe('local-storage: tabs sharing one storage', () => {
     await waitFor(() => remote.length === 1)
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(remote).toEqual([{ tables: ['counters'], source: 'remote' }])
+  })
+})
+
+describe('local-storage: a tab whose copy of the storage lags behind', () => {
+  it("waits for the newest commit another tab announced before writing, so it never writes over it", async () => {
+    // Two processes' copies of one origin's localStorage: changes reach the second one only when the test copies them.
+    const writerCopy = new QuotaStorage()
+    const laggingCopy = new QuotaStorage()
+    const deliver = () => {
+      for (let i = 0; i < writerCopy.length; i++) {
+        const key = writerCopy.key(i) as string
+        laggingCopy.setItem(key, writerCopy.getItem(key) as string)
+      }
+      for (let i = laggingCopy.length - 1; i >= 0; i--) {
+        const key = laggingCopy.key(i) as string
+        if (writerCopy.getItem(key) === null) laggingCopy.removeItem(key)
+      }
+    }
+    const locks = new QueryableLockManager()
+    const name = `lagging-${++databases}`
+    const first = await tab<CounterDB>(writerCopy, name, locks)
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
+    await first.db.insertInto('counters').values({ id: 1, value: 1 }).execute()
+    deliver()
+    const second = await tab<CounterDB>(laggingCopy, name, locks)
+    await first.db.updateTable('counters').set({ value: 2 }).execute()
+
+    // The second tab's copy still says 1; its write must wait for version of the update to arrive.
+    setTimeout(deliver, 50)
+    await second.db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 10) })).execute()
+    expect((await second.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(12)
   })
 })
