@@ -6,12 +6,23 @@ export const entries = {
   sqlite: 'src/sqlite.ts',
   d1: 'src/d1.ts',
   indexeddb: 'src/indexeddb.ts',
+  'local-storage': 'src/local-storage.ts',
+  auto: 'src/auto.ts',
+}
+
+/**
+ * The runtime builds of `./auto` beside `auto` (the browser and default build), chosen by conditional
+ * exports; they share the declarations of `auto`.
+ */
+export const runtimeEntries = {
+  'auto-node': 'src/auto-node.ts',
+  'auto-worker': 'src/auto-worker.ts',
 }
 
 export default defineConfig({
-  entry: entries,
+  entry: { ...entries, ...runtimeEntries },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: entries },
   clean: true,
   sourcemap: true,
   splitting: true,

@@ -1,5 +1,6 @@
 /**
- * Runs `indexeddb.bench.ts` in Chromium (served by Vite) and prints its results as a table.
+ * Runs a browser benchmark in Chromium (served by Vite) and prints its results as a table:
+ * `indexeddb.bench.ts` by default, `local-storage.bench.ts` with the argument `local-storage`.
  * `CHROMIUM_PATH` selects a system Chromium, as for `pnpm test:browser`.
  */
 import { startPageServer } from '../test/e2e/page-server.js'
@@ -9,7 +10,8 @@ const server = await startPageServer(new URL('.', import.meta.url))
 try {
   const page = await server.browser.newPage()
   page.on('pageerror', (error) => console.error(error))
-  await page.goto(`${server.url}/index.html`)
+  const pageFile = process.argv[2] === 'local-storage' ? 'local-storage.html' : 'index.html'
+  await page.goto(`${server.url}/${pageFile}`)
   await page.waitForFunction(() => 'runBenchmarks' in globalThis)
   const results = await page.evaluate(() =>
     (globalThis as unknown as { runBenchmarks: () => Promise<BenchResult[]> }).runBenchmarks(),

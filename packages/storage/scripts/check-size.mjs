@@ -26,11 +26,20 @@ function closure(file, seen = new Set()) {
   return seen
 }
 
+/** Runtime conditions an export may choose its build by; each build is measured on its own. */
+const runtimeConditions = ['workerd', 'browser', 'node']
+
+/** The builds of one export: one per runtime condition it names, otherwise just its ESM file. */
+function builds(subpath, target) {
+  const byRuntime = runtimeConditions.filter((condition) => target && typeof target === 'object' && condition in target)
+  if (byRuntime.length === 0) return [[subpath, esmTarget(target)]]
+  return byRuntime.map((condition) => [`${subpath} [${condition}]`, esmTarget(target[condition])])
+}
+
 const rows = []
 let failed = false
-for (const [subpath, target] of Object.entries(manifest.exports)) {
+for (const [subpath, file] of Object.entries(manifest.exports).flatMap(([key, target]) => builds(key, target))) {
   if (subpath === './package.json') continue
-  const file = esmTarget(target)
   if (!file) continue
   const files = [...closure(join(root, file))]
   const bytes = files.reduce((sum, path) => sum + gzipSync(readFileSync(path), { level: 9 }).length, 0)

@@ -7,6 +7,11 @@ export interface CreateStorageOptions {
   adapters: StorageAdapter | readonly StorageAdapter[]
   /** Called with the adapter chosen and every earlier candidate skipped, with the reason. */
   onSelect?: (selection: { adapter: string; skipped: readonly SkippedAdapter[] }) => void
+  /**
+   * Logs which adapter was chosen and why earlier ones were skipped: `true` logs with
+   * `console.debug`, a function receives the line instead.
+   */
+  debug?: boolean | ((message: string) => void)
 }
 
 /**
@@ -37,18 +42,20 @@ export async function createStorage<DB>(options: CreateStorageOptions): Promise<
       continue
     }
     if (!available) {
-      skipped.push({ adapter: candidate.name, reason: 'not available in this runtime' })
+      skipped.push({ adapter: candidate.name, reason: candidate.unavailableReason?.() ?? 'not available in this runtime' })
       continue
     }
     try {
       const provider = await candidate.open<DB>()
       options.onSelect?.({ adapter: candidate.name, skipped })
+      log(options.debug, `chose ${candidate.name}${skipped.length > 0 ? ` after skipping ${describeSkipped(skipped)}` : ''}`)
       return provider
     } catch (error) {
       skipped.push({ adapter: candidate.name, reason: `failed to open: ${describe(error)}` })
     }
   }
-  const tried = skipped.map(({ adapter, reason }) => `${adapter} (${reason})`).join('; ')
+  const tried = describeSkipped(skipped)
+  log(options.debug, candidates.length === 0 ? 'no adapters given' : `no adapter could be opened: ${tried}`)
   throw new StorageUnavailableError(
     candidates.length === 0 ? 'createStorage was given no adapters' : `no adapter could be opened: ${tried}`,
     { adapter: 'createStorage', skipped },
@@ -57,4 +64,15 @@ export async function createStorage<DB>(options: CreateStorageOptions): Promise<
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+function describeSkipped(skipped: readonly SkippedAdapter[]): string {
+  return skipped.map(({ adapter, reason }) => `${adapter} (${reason})`).join('; ')
+}
+
+function log(debug: CreateStorageOptions['debug'], message: string): void {
+  if (!debug) return
+  const line = `[@inventory/storage] createStorage: ${message}`
+  if (typeof debug === 'function') debug(line)
+  else console.debug(line)
 }

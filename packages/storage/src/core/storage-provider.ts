@@ -92,6 +92,11 @@ export interface StorageAdapter {
   /** Whether this adapter can run here: the engine loads, the binding exists, storage really opens. */
   isAvailable(): boolean | Promise<boolean>
   /**
+   * Optional: why the last {@link StorageAdapter.isAvailable} call answered false, in words a
+   * person can act on. `createStorage` reports it on each skipped candidate.
+   */
+  unavailableReason?(): string | undefined
+  /**
    * Opens the database.
    *
    * @template DB - the database schema

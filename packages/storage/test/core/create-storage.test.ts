@@ -53,4 +53,24 @@ describe('createStorage', () => {
   it('throws StorageUnavailableError for an empty list', async () => {
     await expect(createStorage({ adapters: [] })).rejects.toThrow(/given no adapters/)
   })
+
+  it("reports an adapter's own reason for being unavailable", async () => {
+    const explained: StorageAdapter = { ...unavailable('explained', 'false'), unavailableReason: () => 'no binding given' }
+    const failure = (await createStorage({ adapters: [explained] }).catch((error: unknown) => error)) as StorageUnavailableError
+    expect(failure.skipped).toEqual([{ adapter: 'explained', reason: 'no binding given' }])
+  })
+
+  it('logs the choice and the skipped candidates with the debug option', async () => {
+    const lines: string[] = []
+    const storage = await createStorage({
+      adapters: [unavailable('first', 'false'), sqliteAdapter()],
+      debug: (line) => lines.push(line),
+    })
+    await storage.close()
+    await createStorage({ adapters: [unavailable('only', 'false')], debug: (line) => lines.push(line) }).catch(() => undefined)
+    expect(lines).toEqual([
+      '[@inventory/storage] createStorage: chose sqlite after skipping first (not available in this runtime)',
+      '[@inventory/storage] createStorage: no adapter could be opened: only (not available in this runtime)',
+    ])
+  })
 })

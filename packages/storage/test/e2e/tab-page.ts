@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { createStorage, type StorageProvider } from '../../src/index.js'
 import { indexedDbAdapter } from '../../src/indexeddb.js'
+import { localStorageAdapter } from '../../src/local-storage.js'
 
 interface PageDB {
   counters: { id: number; value: number }
@@ -17,8 +18,9 @@ function opened(): StorageProvider<PageDB> {
 
 /** What the end-to-end tests drive in each page through `page.evaluate`. */
 const tab = {
-  async open(name: string) {
-    storage = await createStorage<PageDB>({ adapters: indexedDbAdapter({ name }) })
+  async open(name: string, adapter: 'indexeddb' | 'local-storage' = 'indexeddb') {
+    const adapters = adapter === 'indexeddb' ? indexedDbAdapter({ name }) : localStorageAdapter({ name })
+    storage = await createStorage<PageDB>({ adapters })
     storage.onChange((event) => {
       if (event.source === 'remote') remoteChanges++
     })

@@ -13,11 +13,15 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function openPage(context: Awaited<ReturnType<PageServer['browser']['newContext']>>, name: string): Promise<Page> {
+async function openPage(
+  context: Awaited<ReturnType<PageServer['browser']['newContext']>>,
+  name: string,
+  adapter: 'indexeddb' | 'local-storage' = 'indexeddb',
+): Promise<Page> {
   const page = await context.newPage()
   await page.goto(`${server.url}/index.html`)
   await page.waitForFunction(() => 'tab' in globalThis)
-  await page.evaluate((database) => (globalThis as unknown as { tab: Tab }).tab.open(database), name)
+  await page.evaluate(([database, kind]) => (globalThis as unknown as { tab: Tab }).tab.open(database, kind), [name, adapter] as const)
   return page
 }
 
@@ -67,6 +71,20 @@ describe('indexeddb in Chromium: two pages of one origin', () => {
     expect(await call(reopened, 'integrity')).toEqual([{ integrity_check: 'ok' }])
     await call(reopened, 'increment', 1)
     expect(await call(reopened, 'counter')).toBe(1)
+    await context.close()
+  })
+})
+
+describe('local-storage in Chromium: two pages of one origin', () => {
+  it('lose no update when both write at once, and hear about each other’s commits through storage events', async () => {
+    const context = await server.browser.newContext()
+    const first = await openPage(context, 'two-pages-ls', 'local-storage')
+    const second = await openPage(context, 'two-pages-ls', 'local-storage')
+    await Promise.all([call(first, 'increment', 100), call(second, 'increment', 100)])
+    await expect.poll(() => call(first, 'counter'), { timeout: 5000 }).toBe(200)
+    await expect.poll(() => call(second, 'counter'), { timeout: 5000 }).toBe(200)
+    expect(await call(first, 'remoteChanges')).toBeGreaterThan(0)
+    expect(await call(second, 'remoteChanges')).toBeGreaterThan(0)
     await context.close()
   })
 })

@@ -40,9 +40,14 @@ const PROBE_TIMEOUT_MS = 3000
  */
 export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
   const factory = () => options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  let unavailable: string | undefined
   return {
     name: ADAPTER,
-    isAvailable: () => probeIndexedDb(factory()),
+    async isAvailable() {
+      unavailable = await probeIndexedDb(factory())
+      return unavailable === undefined
+    },
+    unavailableReason: () => unavailable,
     open<DB>(): Promise<StorageProvider<DB>> {
       const indexedDB = factory()
       if (!indexedDB) {
@@ -67,25 +72,26 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
 
 /**
  * Whether IndexedDB really opens: it can exist and still refuse (private modes, some embedded
- * browsers), or never answer. Opens and closes a small probe database.
+ * browsers), or never answer. Opens and closes a small probe database; returns why it cannot be
+ * used, or undefined when it can.
  */
-async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<boolean> {
-  if (!indexedDB) return false
+async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<string | undefined> {
+  if (!indexedDB) return 'IndexedDB is missing here'
   try {
-    return await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS)
+    return await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(`IndexedDB did not open within ${PROBE_TIMEOUT_MS} ms`), PROBE_TIMEOUT_MS)
       const opening = indexedDB.open('@inventory/storage:probe')
       opening.onsuccess = () => {
         clearTimeout(timer)
         opening.result.close()
-        resolve(true)
+        resolve(undefined)
       }
       opening.onerror = () => {
         clearTimeout(timer)
-        resolve(false)
+        resolve(`IndexedDB refused to open a database: ${opening.error?.name ?? 'unknown error'}`)
       }
     })
-  } catch {
-    return false
+  } catch (error) {
+    return `IndexedDB threw on open: ${(error as { name?: string } | null)?.name ?? String(error)}`
   }
 }

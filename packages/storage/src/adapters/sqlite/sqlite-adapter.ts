@@ -35,17 +35,21 @@ const SQLITE_MAX_BOUND_PARAMETERS = 32766
  */
 export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapter {
   const filename = options.filename ?? ':memory:'
+  let unavailable: string | undefined
   return {
     name: 'sqlite',
     async isAvailable() {
       if (options.database) return true
       try {
         await loadBetterSqlite()
+        unavailable = undefined
         return true
-      } catch {
+      } catch (error) {
+        unavailable = (error as Error).message
         return false
       }
     },
+    unavailableReason: () => unavailable,
     open<DB>(): Promise<StorageProvider<DB>> {
       const driver = new BetterSqliteDriver({
         database: async () => {

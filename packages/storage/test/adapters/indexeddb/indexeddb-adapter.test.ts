@@ -12,13 +12,17 @@ describe('indexedDbAdapter', () => {
   })
 
   it('is unavailable without IndexedDB, and when opening it throws or fails', async () => {
-    expect(await indexedDbAdapter({ name: 'probe' }).isAvailable()).toBe(false)
+    const missing = indexedDbAdapter({ name: 'probe' })
+    expect(await missing.isAvailable()).toBe(false)
+    expect(missing.unavailableReason?.()).toBe('IndexedDB is missing here')
     const throwing = {
       open() {
         throw new DOMException('refused in private mode', 'InvalidStateError')
       },
     } as unknown as IDBFactory
-    expect(await indexedDbAdapter({ name: 'probe', indexedDB: throwing }).isAvailable()).toBe(false)
+    const refused = indexedDbAdapter({ name: 'probe', indexedDB: throwing })
+    expect(await refused.isAvailable()).toBe(false)
+    expect(refused.unavailableReason?.()).toBe('IndexedDB threw on open: InvalidStateError')
     const failing = {
       open() {
         const request: { error: DOMException; onerror?: () => void } = { error: new DOMException('no', 'UnknownError') }
@@ -26,7 +30,9 @@ describe('indexedDbAdapter', () => {
         return request
       },
     } as unknown as IDBFactory
-    expect(await indexedDbAdapter({ name: 'probe', indexedDB: failing }).isAvailable()).toBe(false)
+    const failed = indexedDbAdapter({ name: 'probe', indexedDB: failing })
+    expect(await failed.isAvailable()).toBe(false)
+    expect(failed.unavailableReason?.()).toBe('IndexedDB refused to open a database: UnknownError')
   })
 
   it('refuses to open without IndexedDB with a typed error', async () => {

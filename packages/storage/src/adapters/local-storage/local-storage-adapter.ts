@@ -1,0 +1,125 @@
+import { sql } from 'kysely'
+import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
+import type { WebLockManager } from '../../browser/tab-coordination.js'
+import type { WasmLocation } from '../../browser/wasm-sqlite.js'
+import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import { StorageUnavailableError } from '../../core/errors.js'
+import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
+import { LocalStoragePageStore, type VersionLocks } from './local-storage-page-store.js'
+import { StorageEventChannel, type StorageEventTarget } from './storage-event-channel.js'
+
+/** Options of {@link localStorageAdapter}. */
+export interface LocalStorageAdapterOptions extends KyselyOptions, WasmLocation {
+  /** The database name; databases of different names share one storage without touching each other's keys. */
+  name: string
+  /** Where the pages live (default `globalThis.localStorage`); pass `sessionStorage` or a test's own `Storage`. */
+  storage?: Storage
+  /** Where other tabs' `storage` events arrive (default `window`); tests pass their own. */
+  storageEvents?: StorageEventTarget
+  /** Lock manager writers serialise on (default `navigator.locks`). */
+  locks?: WebLockManager
+  /** Page size of a new database in bytes (default 4096). */
+  pageSize?: number
+}
+
+const ADAPTER = 'local-storage'
+
+/**
+ * The key prefix of a database: every key it writes starts with it, and no other database's or
+ * library's key does.
+ *
+ * @param name - the database name
+ */
+export function localStorageKeyPrefix(name: string): string {
+  return `@inventory/storage:${ADAPTER}:${encodeURIComponent(name)}:`
+}
+
+/**
+ * The `local-storage` adapter: SQLite (WASM) in the page, its pages packed densely into
+ * `localStorage` strings, every commit atomic, safe across tabs. A write resolves once the pages it
+ * changed are stored; when the storage is full it rejects with `StorageQuotaError` and the
+ * database stays as it was.
+ *
+ * @param options - the database name, and the storage to use instead of `localStorage`
+ * @example
+ * ```ts
+ * import { createStorage } from '@inventory/storage'
+ * import { indexedDbAdapter } from '@inventory/storage/indexeddb'
+ * import { localStorageAdapter } from '@inventory/storage/local-storage'
+ *
+ * const storage = await createStorage<Database>({
+ *   adapters: [indexedDbAdapter({ name: 'inventory' }), localStorageAdapter({ name: 'inventory' })],
+ * })
+ * ```
+ */
+export function localStorageAdapter(options: LocalStorageAdapterOptions): StorageAdapter {
+  const keyPrefix = localStorageKeyPrefix(options.name)
+  let unavailable: string | undefined
+  return {
+    name: ADAPTER,
+    isAvailable() {
+      unavailable = probeStorage(options.storage, keyPrefix)
+      return unavailable === undefined
+    },
+    unavailableReason: () => unavailable,
+    async open<DB>(): Promise<StorageProvider<DB>> {
+      const storage = resolveStorage(options.storage)
+      if (!storage) throw new StorageUnavailableError('localStorage is not available here', { adapter: ADAPTER })
+      const store = new LocalStoragePageStore({ storage, keyPrefix, adapter: ADAPTER, versionLocks: versionLocks(options.locks) })
+      const events = options.storageEvents ?? windowEvents()
+      const provider = await createProvider<DB>(
+        browserStorageEngine({
+          adapter: ADAPTER,
+          name: options.name,
+          store,
+          pageSize: options.pageSize,
+          locks: options.locks,
+          createChannel: () => (events ? new StorageEventChannel(events, storage, store.metaKey) : undefined),
+          wasmUrl: options.wasmUrl,
+        }),
+        { log: options.log, plugins: options.plugins },
+      )
+      // Deleted content becomes zeros, which the page codec stores in a few characters: deleting
+      // rows gives quota back.
+      await sql`pragma secure_delete = on`.execute(provider.db)
+      return provider
+    },
+  }
+}
+
+function resolveStorage(storage: Storage | undefined): Storage | undefined {
+  if (storage) return storage
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage
+  } catch {
+    // Reading `localStorage` throws where it is blocked (sandboxed frames, disabled cookies).
+    return undefined
+  }
+}
+
+/** Writes and removes a probe key; returns why the storage cannot be used, or undefined when it can. */
+function probeStorage(storage: Storage | undefined, keyPrefix: string): string | undefined {
+  const resolved = resolveStorage(storage)
+  if (!resolved) return 'localStorage is missing or blocked here'
+  const key = `${keyPrefix}probe`
+  try {
+    resolved.setItem(key, '1')
+    const readBack = resolved.getItem(key)
+    resolved.removeItem(key)
+    return readBack === '1' ? undefined : 'localStorage did not keep a probe value'
+  } catch (error) {
+    return `localStorage refused a probe write: ${(error as { name?: string } | null)?.name ?? String(error)}`
+  }
+}
+
+function windowEvents(): StorageEventTarget | undefined {
+  const target = globalThis as Partial<StorageEventTarget>
+  return typeof target.addEventListener === 'function' ? (target as StorageEventTarget) : undefined
+}
+
+/** `navigator.locks` when it can report held locks and the writers' lock is not replaced by the caller's. */
+function versionLocks(locks: WebLockManager | undefined): VersionLocks | undefined {
+  if (locks) return typeof (locks as unknown as Partial<VersionLocks>).query === 'function' ? (locks as unknown as VersionLocks) : undefined
+  const browserLocks = (globalThis as { navigator?: { locks?: Partial<VersionLocks> } }).navigator?.locks
+  return typeof browserLocks?.query === 'function' ? (browserLocks as VersionLocks) : undefined
+}

@@ -1,0 +1,32 @@
+import { d1Adapter } from '../adapters/d1/d1-adapter.js'
+import { StorageUnavailableError } from '../core/errors.js'
+import type { StorageAdapter } from '../core/storage-provider.js'
+import type { AutoAdaptersOptions } from './auto-adapters-options.js'
+
+/**
+ * The candidate adapters for Cloudflare Workers and Pages Functions: D1 through its binding.
+ *
+ * @param options - the database name and the D1 binding, which is required here
+ * @throws {@link StorageUnavailableError} when no D1 binding is given
+ * @example
+ * ```ts
+ * import { createStorage } from '@inventory/storage'
+ * import { autoAdapters } from '@inventory/storage/auto'
+ *
+ * export default {
+ *   async fetch(request: Request, env: { DB: D1Database }) {
+ *     const storage = await createStorage<Database>({ adapters: autoAdapters({ name: 'inventory', d1: env.DB }) })
+ *     return Response.json(await storage.db.selectFrom('items').selectAll().execute())
+ *   },
+ * }
+ * ```
+ */
+export function autoAdapters(options: AutoAdaptersOptions): StorageAdapter[] {
+  if (!options.d1) {
+    throw new StorageUnavailableError(
+      `autoAdapters({ name: '${options.name}' }) runs in a Worker but was given no D1 binding: bind a D1 database (for example as DB in wrangler.toml) and pass autoAdapters({ name, d1: env.DB })`,
+      { adapter: 'd1' },
+    )
+  }
+  return [d1Adapter({ database: options.d1 })]
+}

@@ -1,0 +1,308 @@
+import { type Kysely, sql } from 'kysely'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ChangeEvent, createStorage, StorageQuotaError, type StorageProvider, StorageUnavailableError } from '../../../src/index.js'
+import { InPageLockManager, localStorageAdapter, localStorageKeyPrefix, type WebLockManager } from '../../../src/local-storage.js'
+import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
+import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
+import { QuotaStorage } from '../../support/quota-storage.js'
+
+const open: StorageProvider<unknown>[] = []
+let databases = 0
+
+/** One simulated tab: its own view of the origin's storage, its own window for storage events. */
+async function tab<DB = ConformanceDB>(storage: QuotaStorage, name: string, locks: WebLockManager = new InPageLockManager()) {
+  const provider = await createStorage<DB>({
+    adapters: localStorageAdapter({ name, storage, storageEvents: storage.window, locks }),
+  })
+  open.push(provider as StorageProvider<unknown>)
+  return provider
+}
+
+const skus = (db: Kysely<ConformanceDB>) =>
+  db
+    .selectFrom('items')
+    .select('sku')
+    .orderBy('id')
+    .execute()
+    .then((rows) => rows.map((row) => row.sku))
+
+async function integrity(db: Kysely<any>) {
+  return (await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)).rows
+}
+
+async function waitFor(condition: () => boolean | Promise<boolean>) {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    if (await condition()) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error('condition not met within 5 s')
+}
+
+afterEach(async () => {
+  for (const provider of open.splice(0)) await provider.close()
+})
+
+describe('local-storage: availability', () => {
+  it('writes and removes a probe key, leaving the storage as it was', async () => {
+    const storage = new QuotaStorage()
+    const writes: string[] = []
+    const setItem = storage.setItem.bind(storage)
+    storage.setItem = (key, value) => {
+      writes.push(key)
+      setItem(key, value)
+    }
+    expect(await localStorageAdapter({ name: 'probe', storage }).isAvailable()).toBe(true)
+    expect(writes).toEqual([`${localStorageKeyPrefix('probe')}probe`])
+    expect(storage.length).toBe(0)
+  })
+
+  it('is unavailable where writes are refused, and createStorage says why', async () => {
+    const storage = new QuotaStorage()
+    storage.area.quota = 0
+    const error = await createStorage({ adapters: localStorageAdapter({ name: 'full', storage }) }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StorageUnavailableError)
+    expect((error as StorageUnavailableError).skipped).toEqual([
+      { adapter: 'local-storage', reason: 'localStorage refused a probe write: QuotaExceededError' },
+    ])
+  })
+
+  it('is unavailable where there is no localStorage (Node)', async () => {
+    const adapter = localStorageAdapter({ name: 'none' })
+    expect(await adapter.isAvailable()).toBe(false)
+    expect(adapter.unavailableReason?.()).toBe('localStorage is missing or blocked here')
+  })
+})
+
+describe('local-storage: namespacing', () => {
+  it("keeps databases of different names and other libraries' keys apart", async () => {
+    const storage = new QuotaStorage()
+    storage.setItem('theme', 'dark')
+    storage.setItem('@inventory/storage:local-storage:other', 'not ours')
+    const names = ['inventory', 'inventory:2', 'inventory 2']
+    for (const [index, name] of names.entries()) {
+      const provider = await tab(storage, name)
+      await provider.migrate(conformanceMigrations)
+      await provider.db.insertInto('items').values({ sku: `S-${index}`, name }).execute()
+      await provider.close()
+    }
+    for (const [index, name] of names.entries()) {
+      const provider = await tab(storage, name)
+      expect(await skus(provider.db)).toEqual([`S-${index}`])
+    }
+    expect(storage.getItem('theme')).toBe('dark')
+    expect(storage.getItem('@inventory/storage:local-storage:other')).toBe('not ours')
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    const owners = keys.map((key) => names.filter((name) => key.startsWith(localStorageKeyPrefix(name))).length)
+    expect(owners.filter((count) => count === 1).length).toBe(keys.length - 2)
+  })
+})
+
+describe('local-storage: quota', () => {
+  it('rejects a write past the quota, keeps memory and storage at the last stored state, and recovers after deletes', async () => {
+    const storage = new QuotaStorage()
+    const name = `quota-${++databases}`
+    const provider = await tab(storage, name)
+    await provider.migrate(conformanceMigrations)
+    storage.area.quota = storage.area.used + 60_000
+    let stored = 0
+    let failure: unknown
+    for (;;) {
+      const usedBefore = storage.area.used
+      const keysBefore = storage.length
+      try {
+        await provider.db
+          .insertInto('items')
+          .values({ sku: `Q-${stored}`, name: `item ${stored} `.repeat(20) })
+          .execute()
+        stored++
+      } catch (error) {
+        failure = error
+        expect(storage.area.used).toBe(usedBefore)
+        expect(storage.length).toBe(keysBefore)
+        break
+      }
+    }
+    expect(stored).toBeGreaterThan(50)
+    expect(failure).toBeInstanceOf(StorageQuotaError)
+    expect((failure as StorageQuotaError).message).toMatch(/localStorage is full; the write was rolled back/)
+    const inTransaction = await provider
+      .transaction(async (trx) => {
+        await trx.updateTable('items').set({ quantity: 7 }).execute()
+        await trx.insertInto('items').values({ sku: 'lost', name: 'x'.repeat(30_000) }).execute()
+      })
+      .catch((error: unknown) => error)
+    expect(inTransaction).toBeInstanceOf(StorageQuotaError)
+    const expected = Array.from({ length: stored }, (_, i) => `Q-${i}`)
+    expect(await skus(provider.db)).toEqual(expected)
+    expect(await provider.db.selectFrom('items').select('quantity').distinct().execute()).toEqual([{ quantity: 0 }])
+
+    const reopened = await tab(storage.openTab(), name)
+    expect(await skus(reopened.db)).toEqual(expected)
+    expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+
+    await provider.db.deleteFrom('items').where('id', '<=', Math.floor(stored / 2)).execute()
+    await provider.db.insertInto('items').values({ sku: 'after', name: 'after delete' }).execute()
+    const afterDelete = await tab(storage.openTab(), name)
+    expect((await skus(afterDelete.db)).at(-1)).toBe('after')
+    expect(await integrity(afterDelete.db)).toEqual([{ integrity_check: 'ok' }])
+  })
+})
+
+/**
+ * A tab that dies after `mutations` more writes to storage: later writes throw and change nothing,
+ * as nothing happens after a page is gone.
+ */
+function dyingTab(storage: QuotaStorage, mutations: number) {
+  const view = storage.openTab()
+  let left = Number.POSITIVE_INFINITY
+  let wroteMeta = false
+  const setItem = view.setItem.bind(view)
+  const removeItem = view.removeItem.bind(view)
+  const alive = () => {
+    if (left-- <= 0) throw new Error('the page is gone')
+  }
+  view.setItem = (key, value) => {
+    alive()
+    setItem(key, value)
+    if (key.endsWith(':meta')) wroteMeta = true
+  }
+  view.removeItem = (key) => {
+    alive()
+    removeItem(key)
+  }
+  return {
+    storage: view,
+    wroteMeta: () => wroteMeta,
+    arm: () => {
+      left = mutations
+    },
+  }
+}
+
+describe('local-storage: a page closed in the middle of a commit', () => {
+  // A commit of one row writes the changed pages (2 or 3), the meta record, then removes the
+  // replaced pages: crash points inside each step.
+  for (const crashAfter of [0, 1, 2, 3, 4]) {
+    it(`keeps exactly the committed writes when the page dies after ${crashAfter} writes of a commit`, async () => {
+      const storage = new QuotaStorage()
+      const name = `crash-${++databases}`
+      const setup = await tab<{ log: { n: number; text: string } }>(storage, name)
+      await sql`create table log (n integer primary key, text text not null)`.execute(setup.db)
+      for (let n = 1; n <= 30; n++) await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(setup.db)
+      await setup.close()
+
+      const dying = dyingTab(storage, crashAfter)
+      const writer = await tab<{ log: { n: number; text: string } }>(dying.storage, name)
+      dying.arm()
+      const failure = await sql`insert into log (n, text) values (31, ${'y'.repeat(300)})`.execute(writer.db).catch((e: unknown) => e)
+      expect(failure).toBeInstanceOf(Error)
+
+      const reopened = await tab<{ log: { n: number; text: string } }>(storage.openTab(), name)
+      const rows = await sql<{ n: number }>`select n from log order by n`.execute(reopened.db)
+      const expected = Array.from({ length: dying.wroteMeta() ? 31 : 30 }, (_, i) => i + 1)
+      expect(rows.rows.map((row) => row.n)).toEqual(expected)
+      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      // The next commit removes what the dead page left behind: every page key is referenced.
+      await sql`insert into log (n, text) values (32, 'z')`.execute(reopened.db)
+      const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(reopened.db)).rows[0]?.page_count
+      const prefix = localStorageKeyPrefix(name)
+      const pageKeys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string).filter(
+        (key) => key.startsWith(prefix) && /\d+\.[01]$/.test(key),
+      )
+      expect(pageKeys.length).toBe(pages)
+    })
+  }
+})
+
+interface CounterDB {
+  counters: { id: number; value: number }
+}
+
+describe('local-storage: tabs sharing one storage', () => {
+  async function counterTabs() {
+    const storage = new QuotaStorage()
+    const locks = new InPageLockManager()
+    const name = `tabs-${++databases}`
+    const first = await tab<CounterDB>(storage, name, locks)
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
+    await first.db.insertInto('counters').values({ id: 1, value: 0 }).execute()
+    const second = await tab<CounterDB>(storage.openTab(), name, locks)
+    return { storage, first, second }
+  }
+
+  it('loses no update: two tabs incrementing in transactions end at the sum', async () => {
+    const { first, second } = await counterTabs()
+    const increment = (provider: StorageProvider<CounterDB>) =>
+      provider.transaction(async (trx) => {
+        const { value } = await trx.selectFrom('counters').select('value').executeTakeFirstOrThrow()
+        await trx.updateTable('counters').set({ value: value + 1 }).execute()
+      })
+    const loop = async (provider: StorageProvider<CounterDB>) => {
+      for (let i = 0; i < 100; i++) await increment(provider)
+    }
+    await Promise.all([loop(first), loop(second)])
+    await increment(first)
+    expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
+  })
+
+  it("tells the other tab which tables changed through storage events; it reloads and fires 'remote'", async () => {
+    const { first, second } = await counterTabs()
+    const remote: ChangeEvent[] = []
+    second.onChange((event) => remote.push(event))
+    await sql`create table notes (id integer primary key, text text)`.execute(first.db)
+    await first.db.updateTable('counters').set({ value: 5 }).execute()
+    await sql`insert into notes (text) values ('hello')`.execute(first.db)
+    await waitFor(() => remote.length === 3)
+    expect(remote).toEqual([
+      { tables: ['notes'], source: 'remote' },
+      { tables: ['counters'], source: 'remote' },
+      { tables: ['notes'], source: 'remote' },
+    ])
+    expect((await second.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(5)
+    expect((await sql<{ text: string }>`select text from notes`.execute(second.db)).rows).toEqual([{ text: 'hello' }])
+  })
+
+  it('ignores storage events of other keys and other databases', async () => {
+    const { storage, first, second } = await counterTabs()
+    const other = await tab<CounterDB>(storage.openTab(), 'unrelated')
+    const remote: ChangeEvent[] = []
+    first.onChange((event) => remote.push(event))
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(other.db)
+    storage.openTab().setItem('theme', 'light')
+    await second.db.updateTable('counters').set({ value: 9 }).execute()
+    await waitFor(() => remote.length === 1)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(remote).toEqual([{ tables: ['counters'], source: 'remote' }])
+  })
+})
+
+describe('local-storage: a tab whose copy of the storage lags behind', () => {
+  it("waits for the newest commit another tab announced before writing, so it never writes over it", async () => {
+    // Two processes' copies of one origin's localStorage: changes reach the second one only when the test copies them.
+    const writerCopy = new QuotaStorage()
+    const laggingCopy = new QuotaStorage()
+    const deliver = () => {
+      for (let i = 0; i < writerCopy.length; i++) {
+        const key = writerCopy.key(i) as string
+        laggingCopy.setItem(key, writerCopy.getItem(key) as string)
+      }
+      for (let i = laggingCopy.length - 1; i >= 0; i--) {
+        const key = laggingCopy.key(i) as string
+        if (writerCopy.getItem(key) === null) laggingCopy.removeItem(key)
+      }
+    }
+    const locks = new QueryableLockManager()
+    const name = `lagging-${++databases}`
+    const first = await tab<CounterDB>(writerCopy, name, locks)
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
+    await first.db.insertInto('counters').values({ id: 1, value: 1 }).execute()
+    deliver()
+    const second = await tab<CounterDB>(laggingCopy, name, locks)
+    await first.db.updateTable('counters').set({ value: 2 }).execute()
+
+    // The second tab's copy still says 1; its write must wait for version of the update to arrive.
+    setTimeout(deliver, 50)
+    await second.db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 10) })).execute()
+    expect((await second.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(12)
+  })
+})
