@@ -321,6 +321,18 @@ export function runConformanceSuite(
         ])
       })
 
+      it('gives every result the same shape: rows for reads, rows and counts for writes', async () => {
+        await db.insertInto('items').values({ sku: 'A', name: 'a', quantity: 1 }).execute()
+        const [deleted, updated, selected] = await storage.batch([
+          db.deleteFrom('items').where('sku', '=', 'none').returning('sku'),
+          db.updateTable('items').set({ quantity: 2 }).where('sku', '=', 'A'),
+          db.selectFrom('items').select('sku'),
+        ])
+        expect(deleted).toEqual({ rows: [], numAffectedRows: 0n })
+        expect(updated).toEqual({ rows: [], numAffectedRows: 1n })
+        expect(selected).toEqual({ rows: [{ sku: 'A' }] })
+      })
+
       it('applies nothing when a later statement fails', async () => {
         await db.insertInto('items').values({ sku: 'KEEP', name: 'kept', quantity: 1 }).execute()
         const failure = await storage
