@@ -65,3 +65,45 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offl
     }
   })
 })
+
+describe.skipIf(!hasChromium)('site in Chromium, browser-only where IndexedDB is refused', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startStaticServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('falls back to localStorage and keeps changes across a reload', async () => {
+    const context = await browser.newContext()
+    // As in browsers or webviews that refuse IndexedDB: opening a database fails.
+    await context.addInitScript(() => {
+      Object.defineProperty(globalThis, 'indexedDB', {
+        configurable: true,
+        get() {
+          throw new DOMException('IndexedDB is disabled here', 'SecurityError')
+        },
+      })
+    })
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(await page.getByTestId('mode').textContent()).toBe('In this browser · local-storage')
+
+    await page.locator('tr[data-sku="HAM-001"]').getByRole('button', { name: 'Adjust' }).click()
+    const dialog = page.getByTestId('adjust-dialog')
+    await dialog.locator('[name="delta"]').fill('-2')
+    await dialog.locator('[name="reason"]').fill('sale')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => page.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('10')
+    await page.reload()
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(await page.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('10')
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBeGreaterThan(0)
+    await context.close()
+  })
+})

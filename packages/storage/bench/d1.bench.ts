@@ -34,27 +34,7 @@ const ROWS = 10_000
  * @param iterations - timed inserts per way, after one warm-up insert each
  */
 export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  })
-  const miniflare = new Miniflare({
-    modules: true,
-    script: bundle.outputFiles[0]?.text ?? '',
-    compatibilityDate: '2026-04-01',
-    d1Databases: ['DB'],
-  })
-  const request = async (path: string): Promise<InsertReport> => {
-    const response = await miniflare.dispatchFetch(`http://bench.test${path}`)
-    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`)
-    return (await response.json()) as InsertReport
-  }
+  const { request, dispose } = await startBenchWorker()
   try {
     await request('/setup')
     const ways = [
@@ -94,8 +74,80 @@ export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
       roundTrips: counts.get(way.name)?.roundTrips ?? 0,
     }))
   } finally {
-    await miniflare.dispose()
+    await dispose()
   }
+}
+
+/** Rows per second inserting `rows` rows in one call, by the adapter and by a hand-written batch. */
+export interface D1InsertThroughput {
+  readonly rows: number
+  readonly adapterRowsPerSecond: number
+  readonly byHandRowsPerSecond: number
+}
+
+/**
+ * How insert throughput on D1 grows with the number of rows inserted in one call: the adapter's
+ * one multi-row insert against the hand-written batch, each into an emptied table, median of the rounds.
+ */
+export async function runD1InsertScaling(rowCounts = [10, 100, 1_000, 10_000], rounds = 5): Promise<D1InsertThroughput[]> {
+  const { request, dispose } = await startBenchWorker()
+  try {
+    await request('/setup')
+    const results: D1InsertThroughput[] = []
+    for (const rows of rowCounts) {
+      const times = { adapter: [] as number[], byHand: [] as number[] }
+      for (let round = 0; round < rounds; round++) {
+        for (const [way, path] of [
+          ['adapter', '/adapter'],
+          ['byHand', '/by-hand'],
+        ] as const) {
+          await request('/empty')
+          const start = performance.now()
+          await request(`${path}?rows=${rows}`)
+          times[way].push(performance.now() - start)
+        }
+      }
+      results.push({
+        rows,
+        adapterRowsPerSecond: (rows / medianOf(times.adapter)) * 1000,
+        byHandRowsPerSecond: (rows / medianOf(times.byHand)) * 1000,
+      })
+    }
+    return results
+  } finally {
+    await dispose()
+  }
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+/** Bundles the bench Worker and starts it in Miniflare, with a fresh D1. */
+async function startBenchWorker(): Promise<{ request: (path: string) => Promise<InsertReport>; dispose: () => Promise<void> }> {
+  const bundle = await build({
+    entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    mainFields: ['module', 'main'],
+    write: false,
+    logLevel: 'silent',
+  })
+  const miniflare = new Miniflare({
+    modules: true,
+    script: bundle.outputFiles[0]?.text ?? '',
+    compatibilityDate: '2026-04-01',
+    d1Databases: ['DB'],
+  })
+  const request = async (path: string): Promise<InsertReport> => {
+    const response = await miniflare.dispatchFetch(`http://bench.test${path}`)
+    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`)
+    return (await response.json()) as InsertReport
+  }
+  return { request, dispose: () => miniflare.dispose() }
 }
 
 function describe(result: unknown): string {

@@ -163,7 +163,7 @@ async function openTime(rounds: number): Promise<BenchResult[]> {
 }
 
 async function commitCost(rounds: number): Promise<BenchResult[]> {
-  const sizes = [1, 50]
+  const sizes = [1, 10, 25, 50]
   const databases = await Promise.all(
     sizes.map(async (megabytes) => {
       const storage = await openStorage(`bench-${run}-commit-${megabytes}`)
@@ -171,7 +171,7 @@ async function commitCost(rounds: number): Promise<BenchResult[]> {
       return { megabytes, storage, actual: await databaseSize(storage), times: [] as number[] }
     }),
   )
-  // Alternating between the two databases exposes both to the same disk and browser noise.
+  // Alternating between the databases exposes each to the same disk and browser noise.
   for (let round = 0; round < rounds; round++) {
     for (const database of databases) {
       const { storage } = database

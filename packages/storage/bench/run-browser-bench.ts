@@ -1,21 +1,42 @@
 /**
- * Runs a browser benchmark in Chromium (served by Vite) and prints its results as a table:
- * `indexeddb.bench.ts` by default, `local-storage.bench.ts` with the argument `local-storage`.
- * `CHROMIUM_PATH` selects a system Chromium, as for `pnpm test:browser`.
+ * Runs a browser benchmark page in Chromium (served by Vite): `indexeddb.bench.ts` (page
+ * `index.html`) or `local-storage.bench.ts` (page `local-storage.html`). `CHROMIUM_PATH` selects a
+ * system Chromium, as for `pnpm test:browser`. Run alone, it prints the results as a table; pass
+ * `local-storage` as argument for that adapter's page.
  */
+import { pathToFileURL } from 'node:url'
 import { startPageServer } from '../test/e2e/page-server.js'
 import type { BenchResult } from './indexeddb.bench.js'
 
-const server = await startPageServer(new URL('.', import.meta.url))
-try {
-  const page = await server.browser.newPage()
-  page.on('pageerror', (error) => console.error(error))
-  const pageFile = process.argv[2] === 'local-storage' ? 'local-storage.html' : 'index.html'
-  await page.goto(`${server.url}/${pageFile}`)
-  await page.waitForFunction(() => 'runBenchmarks' in globalThis)
-  const results = await page.evaluate(() =>
-    (globalThis as unknown as { runBenchmarks: () => Promise<BenchResult[]> }).runBenchmarks(),
-  )
+/** The benchmark pages, by adapter. */
+const pages = { indexeddb: 'index.html', 'local-storage': 'local-storage.html' } as const
+
+/** Opens an adapter's benchmark page in Chromium and returns what it measured, and in which Chromium. */
+export async function runBrowserBenchmarks(
+  adapter: keyof typeof pages = 'indexeddb',
+): Promise<{ results: BenchResult[]; chromium: string }> {
+  const server = await startPageServer(new URL('.', import.meta.url))
+  try {
+    const page = await server.browser.newPage()
+    page.on('pageerror', (error) => console.error(error))
+    await page.goto(`${server.url}/${pages[adapter]}`)
+    await page.waitForFunction(() => 'runBenchmarks' in globalThis)
+    const results = await page.evaluate(() =>
+      (globalThis as unknown as { runBenchmarks: () => Promise<BenchResult[]> }).runBenchmarks(),
+    )
+    return { results, chromium: server.browser.version() }
+  } finally {
+    await server.close()
+  }
+}
+
+/** The one-row commit cost in a database of `megabytes`, from the results. */
+export function commitMedian(results: readonly BenchResult[], megabytes: number): number | undefined {
+  return results.find((result) => result.name.startsWith(`one-row commit into ${megabytes} MB`))?.median
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { results } = await runBrowserBenchmarks(process.argv[2] === 'local-storage' ? 'local-storage' : 'indexeddb')
   console.table(
     results.map((result) => ({
       benchmark: result.name,
@@ -25,10 +46,6 @@ try {
       rounds: result.rounds,
     })),
   )
-  const commit = (megabytes: number) =>
-    results.find((result) => result.name.startsWith(`one-row commit into ${megabytes} MB`))?.median
-  const [small, large] = [commit(1), commit(50)]
+  const [small, large] = [commitMedian(results, 1), commitMedian(results, 50)]
   if (small && large) console.log(`one-row commit, 50 MB / 1 MB: ${(large / small).toFixed(2)}x`)
-} finally {
-  await server.close()
 }

@@ -85,6 +85,59 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
   return results
 }
 
+/** Rows per second inserting `batchSize` rows at a time, by the adapter and by raw better-sqlite3. */
+export interface InsertThroughput {
+  readonly batchSize: number
+  readonly adapterRowsPerSecond: number
+  readonly rawRowsPerSecond: number
+}
+
+/**
+ * How insert throughput grows with the batch size: one multi-row insert through the adapter
+ * against one better-sqlite3 transaction of prepared inserts, each into an emptied table, median
+ * of the rounds.
+ */
+export async function runSqliteInsertScaling(batchSizes = [1, 10, 100, 1_000, 10_000]): Promise<InsertThroughput[]> {
+  const raw = new Database(':memory:')
+  raw.exec(CREATE_ITEMS)
+  const rawInsert = raw.prepare('insert into items (id, sku, name, quantity, price) values (?, ?, ?, ?, ?)')
+  const rawInsertAll = raw.transaction((batch: typeof rows) => {
+    for (const row of batch) rawInsert.run(row.id, row.sku, row.name, row.quantity, row.price)
+  })
+  const storage = await createStorage<BenchDB>({ adapters: sqliteAdapter() })
+  await storage.db.executeQuery({ sql: CREATE_ITEMS, parameters: [], query: { kind: 'RawNode' } } as never)
+  const results: InsertThroughput[] = []
+  for (const batchSize of batchSizes) {
+    const batch = rows.slice(0, batchSize)
+    const rounds = Math.max(5, Math.min(200, Math.ceil(20_000 / batchSize)))
+    const adapterMs: number[] = []
+    const rawMs: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      await storage.db.deleteFrom('items').execute()
+      let start = performance.now()
+      await storage.db.insertInto('items').values(batch).execute()
+      adapterMs.push(performance.now() - start)
+      raw.exec('delete from items')
+      start = performance.now()
+      rawInsertAll(batch)
+      rawMs.push(performance.now() - start)
+    }
+    results.push({
+      batchSize,
+      adapterRowsPerSecond: (batchSize / median(adapterMs)) * 1000,
+      rawRowsPerSecond: (batchSize / median(rawMs)) * 1000,
+    })
+  }
+  await storage.close()
+  raw.close()
+  return results
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   printResults('sqlite adapter vs better-sqlite3', await runSqliteBenchmarks())
 }

@@ -1,5 +1,5 @@
 import { createStorage, UniqueConstraintError } from '@inventory/storage'
-import { indexedDbAdapter } from '@inventory/storage/indexeddb'
+import { autoAdapters } from '@inventory/storage/auto'
 import { handleApiRequest } from '../api/handle-api-request.js'
 import { seedSampleItems } from '../domain/inventory.js'
 import { migrations } from '../domain/migrations.js'
@@ -12,7 +12,8 @@ import type { OpenedInventory } from './open-inventory.js'
  * servers, on a database in IndexedDB. Other tabs' changes are announced so the page can refresh.
  */
 export async function openBrowserInventory(): Promise<OpenedInventory> {
-  const storage = await createStorage<InventoryDB>({ adapters: indexedDbAdapter({ name: 'inventory' }) })
+  // The browser's candidates: IndexedDB, else localStorage (some webviews and private modes refuse IndexedDB).
+  const storage = await createStorage<InventoryDB>({ adapters: autoAdapters({ name: 'inventory' }) })
   await storage.migrate(migrations)
   try {
     await seedSampleItems(storage)

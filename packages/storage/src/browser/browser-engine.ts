@@ -168,7 +168,7 @@ export class BrowserEngine {
     // A statement of its own: a cached one could be needed by another query between chunks.
     const statement = (this.#database as Database).prepare(query.sql)
     try {
-      if (query.parameters.length > 0) statement.bind(query.parameters as BindingSpec)
+      this.#bind(statement, query.parameters)
       let rows: unknown[] = []
       while (statement.step()) {
         rows.push(statement.get({}))
@@ -243,11 +243,28 @@ export class BrowserEngine {
     return statement
   }
 
+  /**
+   * Binds parameters as better-sqlite3 and D1 do. sqlite-wasm binds every integral number outside
+   * 32 bits as a 64-bit integer, which wraps silently beyond 2^63 (1e21 became 3875820019684212700);
+   * an integral number beyond 2^53 is a double anyway, so it is bound as one.
+   */
+  #bind(statement: PreparedStatement, parameters: readonly unknown[]): void {
+    if (parameters.length === 0) return
+    statement.bind(parameters as BindingSpec)
+    const { capi } = this.#sqlite as WasmSqlite
+    for (let index = 0; index < parameters.length; index++) {
+      const value = parameters[index]
+      if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        capi.sqlite3_bind_double(statement.pointer as number, index + 1, value)
+      }
+    }
+  }
+
   #run(statement: PreparedStatement, parameters: readonly unknown[]): QueryResult<unknown> {
     const { capi } = this.#sqlite as WasmSqlite
     const database = this.#database as Database
     try {
-      if (parameters.length > 0) statement.bind(parameters as BindingSpec)
+      this.#bind(statement, parameters)
       if (statement.columnCount > 0) {
         const rows: unknown[] = []
         while (statement.step()) rows.push(statement.get({}))

@@ -9,6 +9,7 @@ import type {
 import { StorageError } from './errors.js'
 import { mapEngineError } from './map-engine-error.js'
 import { type ExecutionPlan, planWithinParameterLimit } from './parameter-limit.js'
+import { toUniformResult } from './uniform-result.js'
 import { normalizeParameters } from './query-parameters.js'
 import type { StorageEngine } from './storage-engine.js'
 import { writtenTables } from './written-tables.js'
@@ -115,11 +116,11 @@ export class ProviderDriver implements Driver {
     for (const query of queries) for (const table of writtenTables(query)) tables.add(table)
     if (tables.size) this.#onCommit(tables)
     let offset = 0
-    return plans.map((plan) => {
+    return plans.map((plan, index) => {
       const count = plan.statements.length
       const merged = plan.merge(results.slice(offset, offset + count))
       offset += count
-      return merged
+      return toUniformResult(queries[index] as CompiledQuery, merged)
     })
   }
 
@@ -182,7 +183,7 @@ class TrackedConnection implements DatabaseConnection {
     return this.inner.executeQuery<R>(statement).then(
       (result) => {
         this.#recordWrite(query)
-        return result
+        return toUniformResult(query, result)
       },
       (error) => {
         throw mapEngineError(error, adapter)
@@ -203,7 +204,7 @@ class TrackedConnection implements DatabaseConnection {
       throw mapEngineError(error, this.#engine.adapter)
     }
     this.#recordWrite(query)
-    return result as QueryResult<R>
+    return toUniformResult(query, result as QueryResult<R>)
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {

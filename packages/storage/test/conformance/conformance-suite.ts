@@ -130,6 +130,20 @@ export function runConformanceSuite(
         expect(rows[1]).toMatchObject({ big: -9007199254740991, price: -0.1, data: null })
       })
 
+      it('round-trips reals that hold integral values beyond 2^63', async () => {
+        await db
+          .insertInto('items')
+          .values([
+            { sku: 'H', name: 'huge', price: 1e21 },
+            { sku: 'N', name: 'negative huge', price: -3.5e30 },
+          ])
+          .execute()
+        const prices = await db.selectFrom('items').select('price').orderBy('sku').execute()
+        expect(prices).toEqual([{ price: 1e21 }, { price: -3.5e30 }])
+        const matched = await db.selectFrom('items').select('sku').where('price', '=', 1e21).execute()
+        expect(matched).toEqual([{ sku: 'H' }])
+      })
+
       it('stores booleans as 1/0 and dates as ISO text, and refuses undefined parameters', async () => {
         await db
           .insertInto('items')
@@ -319,6 +333,18 @@ export function runConformanceSuite(
           { sku: 'A', quantity: 10 },
           { sku: 'B', quantity: 2 },
         ])
+      })
+
+      it('gives every result the same shape: rows for reads, rows and counts for writes', async () => {
+        await db.insertInto('items').values({ sku: 'A', name: 'a', quantity: 1 }).execute()
+        const [deleted, updated, selected] = await storage.batch([
+          db.deleteFrom('items').where('sku', '=', 'none').returning('sku'),
+          db.updateTable('items').set({ quantity: 2 }).where('sku', '=', 'A'),
+          db.selectFrom('items').select('sku'),
+        ])
+        expect(deleted).toEqual({ rows: [], numAffectedRows: 0n })
+        expect(updated).toEqual({ rows: [], numAffectedRows: 1n })
+        expect(selected).toEqual({ rows: [{ sku: 'A' }] })
       })
 
       it('applies nothing when a later statement fails', async () => {

@@ -125,6 +125,63 @@ describe('indexeddb: a failed commit', () => {
   })
 })
 
+describe('indexeddb: a commit aborted at each of its IndexedDB requests', () => {
+  const write = (storage: StorageProvider<ConformanceDB>) =>
+    storage.db
+      .insertInto('items')
+      .values({ sku: 'lost', name: 'x'.repeat(20_000) })
+      .execute()
+
+  /** Calls `onRequest` with the running count of every write request the engine makes on the object stores. */
+  function onEachWriteRequest(onRequest: (store: IDBObjectStore, count: number) => void) {
+    let count = 0
+    for (const method of ['put', 'delete'] as const) {
+      const original = IDBObjectStore.prototype[method] as (...args: unknown[]) => IDBRequest
+      vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (this: IDBObjectStore, ...args: unknown[]) {
+        const request = original.apply(this, args)
+        onRequest(this, ++count)
+        return request
+      } as never)
+    }
+  }
+
+  async function siteWithOneRow() {
+    const site = newSite()
+    const storage = await tab(site)
+    await storage.migrate(conformanceMigrations)
+    await storage.db.insertInto('items').values({ sku: 'kept', name: 'kept' }).execute()
+    return { site, storage }
+  }
+
+  it('stores none of it and keeps the database whole, whichever request the abort follows', async () => {
+    const probe = await siteWithOneRow()
+    let requests = 0
+    onEachWriteRequest((_store, count) => {
+      requests = count
+    })
+    await write(probe.storage)
+    vi.restoreAllMocks()
+    // The page records the row spans and the meta record: several requests, each a stage to fail at.
+    expect(requests).toBeGreaterThanOrEqual(3)
+
+    for (let stage = 1; stage <= requests; stage++) {
+      const { site, storage } = await siteWithOneRow()
+      onEachWriteRequest((store, count) => {
+        if (count === stage) store.transaction.abort()
+      })
+      const failure = await write(storage).catch((error: unknown) => error)
+      vi.restoreAllMocks()
+
+      expect(failure, `abort after request ${stage} of ${requests}`).toBeInstanceOf(StorageError)
+      expect(await skus(storage.db)).toEqual(['kept'])
+      await storage.db.insertInto('items').values({ sku: 'after', name: 'after' }).execute()
+      const reopened = await afterCrash(site)
+      expect(await skus(reopened.db)).toEqual(['kept', 'after'])
+      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+    }
+  })
+})
+
 describe('indexeddb: a page record IndexedDB refuses', () => {
   it('aborts the whole commit and reports the refusal', async () => {
     const site = newSite()

@@ -1,0 +1,208 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import type { D1BenchRow, D1InsertThroughput } from '../d1.bench.js'
+import type { BenchResult } from '../indexeddb.bench.js'
+import type { ComparisonResult } from '../measure.js'
+import type { InsertThroughput } from '../sqlite.bench.js'
+import { renderLineChart } from './line-chart.js'
+
+/** Everything one `pnpm bench` run measured; the browser part is absent, with a reason, when no Chromium was found. */
+export interface BenchmarkRun {
+  readonly sqlite: readonly ComparisonResult[]
+  readonly sqliteInsertScaling: readonly InsertThroughput[]
+  readonly d1: readonly D1BenchRow[]
+  readonly d1InsertScaling: readonly D1InsertThroughput[]
+  readonly browser: readonly BenchResult[] | { readonly skipped: string }
+  /** The local-storage density benchmark in Chromium, absent with a reason when no Chromium was found. */
+  readonly localStorage: readonly BenchResult[] | { readonly skipped: string }
+  /** Package versions measured, by package name. */
+  readonly versions: Readonly<Record<string, string>>
+}
+
+/**
+ * Writes `benchmarks.md` and its SVG charts (into `benchmarks/` beside it) under `docsDir`.
+ *
+ * @param run - the measurements
+ * @param docsDir - the documentation directory
+ */
+export function writeBenchmarkReport(run: BenchmarkRun, docsDir: URL): void {
+  const chartsDir = new URL('benchmarks/', docsDir)
+  mkdirSync(chartsDir, { recursive: true })
+  writeFileSync(
+    new URL('sqlite-insert-throughput.svg', chartsDir),
+    renderLineChart({
+      title: 'sqlite: insert throughput by batch size',
+      xLabel: 'rows per insert (log scale)',
+      yLabel: 'rows per second',
+      logX: true,
+      series: [
+        { name: 'sqlite adapter', points: run.sqliteInsertScaling.map((row) => [row.batchSize, row.adapterRowsPerSecond]) },
+        { name: 'better-sqlite3', points: run.sqliteInsertScaling.map((row) => [row.batchSize, row.rawRowsPerSecond]) },
+      ],
+    }),
+  )
+  writeFileSync(
+    new URL('d1-insert-throughput.svg', chartsDir),
+    renderLineChart({
+      title: 'd1: insert throughput by rows per call',
+      xLabel: 'rows per insert (log scale)',
+      yLabel: 'rows per second',
+      logX: true,
+      series: [
+        { name: 'd1 adapter', points: run.d1InsertScaling.map((row) => [row.rows, row.adapterRowsPerSecond]) },
+        { name: 'hand-written batch', points: run.d1InsertScaling.map((row) => [row.rows, row.byHandRowsPerSecond]) },
+      ],
+    }),
+  )
+  const commits = 'skipped' in run.browser ? [] : commitCosts(run.browser)
+  if (commits.length > 0) {
+    writeFileSync(
+      new URL('indexeddb-commit-latency.svg', chartsDir),
+      renderLineChart({
+        title: 'indexeddb: one-row commit by database size',
+        xLabel: 'database size (MB)',
+        yLabel: 'median commit (ms)',
+        series: [{ name: 'indexeddb adapter', points: commits }],
+      }),
+    )
+  }
+  writeFileSync(new URL('benchmarks.md', docsDir), renderMarkdown(run, commits.length > 0))
+}
+
+function commitCosts(results: readonly BenchResult[]): [number, number][] {
+  const points: [number, number][] = []
+  for (const result of results) {
+    const size = /^one-row commit into (\d+) MB/.exec(result.name)?.[1]
+    if (size) points.push([Number(size), result.median])
+  }
+  return points.sort((a, b) => a[0] - b[0])
+}
+
+function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
+  const lines: string[] = [
+    '# Benchmarks',
+    '',
+    'Written by `pnpm bench`, which runs every adapter’s benchmarks in one go. Ratios compare measurements',
+    'taken in the same run; absolute times depend on the machine and on what else it was doing.',
+    '',
+    '## Machine and versions',
+    '',
+    `- ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version} on ${process.platform}; load average ${loadavg()[0]?.toFixed(1)} when the report was written`,
+    ...Object.entries(run.versions).map(([name, version]) => `- ${name} ${version}`),
+    '',
+    '## Design targets',
+    '',
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...targetRows(run),
+    '',
+    '## sqlite adapter vs better-sqlite3',
+    '',
+    '| benchmark | subject | baseline | subject ms | baseline ms | ratio | target |',
+    '|---|---|---|---|---|---|---|',
+    ...run.sqlite.map(
+      (result) =>
+        `| ${result.name} | ${result.subject} | ${result.baseline} | ${result.subjectMs.toFixed(4)} | ${result.baselineMs.toFixed(4)} | ${result.ratio.toFixed(2)}× | ${result.target === undefined ? '' : `≤ ${result.target}×`} |`,
+    ),
+    '',
+    '![sqlite insert throughput by batch size](benchmarks/sqlite-insert-throughput.svg)',
+    '',
+    '| rows per insert | adapter rows/s | better-sqlite3 rows/s | ratio |',
+    '|---|---|---|---|',
+    ...run.sqliteInsertScaling.map(
+      (row) =>
+        `| ${row.batchSize} | ${Math.round(row.adapterRowsPerSecond)} | ${Math.round(row.rawRowsPerSecond)} | ${(row.rawRowsPerSecond / row.adapterRowsPerSecond).toFixed(2)}× |`,
+    ),
+    '',
+    '## d1 adapter vs a hand-written D1 batch (Miniflare, inside workerd)',
+    '',
+    '| way | median ms | ratio | statements | round trips |',
+    '|---|---|---|---|---|',
+    ...run.d1.map((row) => `| ${row.name} | ${row.ms} | ${row.ratio}× | ${row.statements} | ${row.roundTrips} |`),
+    '',
+    '![d1 insert throughput by rows per call](benchmarks/d1-insert-throughput.svg)',
+    '',
+    '| rows per insert | adapter rows/s | hand-written batch rows/s | ratio |',
+    '|---|---|---|---|',
+    ...run.d1InsertScaling.map(
+      (row) =>
+        `| ${row.rows} | ${Math.round(row.adapterRowsPerSecond)} | ${Math.round(row.byHandRowsPerSecond)} | ${(row.byHandRowsPerSecond / row.adapterRowsPerSecond).toFixed(2)}× |`,
+    ),
+    '',
+    '## indexeddb adapter vs Dexie (Chromium)',
+    '',
+  ]
+  if ('skipped' in run.browser) {
+    lines.push(`Not measured in this run: ${run.browser.skipped}.`)
+  } else {
+    lines.push(
+      '| benchmark | subject | median | unit | rounds |',
+      '|---|---|---|---|---|',
+      ...run.browser.map((result) => `| ${result.name} | ${result.subject} | ${result.median.toFixed(3)} | ${result.unit} | ${result.rounds} |`),
+    )
+    if (commitChart) lines.push('', '![indexeddb commit latency by database size](benchmarks/indexeddb-commit-latency.svg)')
+  }
+  const missed = run.sqlite.filter((result) => result.met === false)
+  if (missed.length > 0) {
+    lines.push('', '## Targets missed in this run, and why', '')
+    for (const result of missed) lines.push(`- **${result.name}**: ${result.ratio.toFixed(2)}× against a target of ≤ ${result.target}×. ${MISS_CAUSES[result.name] ?? ''}`)
+  }
+  lines.push('', '## local-storage vs one JSON string per row (Chromium)', '')
+  if ('skipped' in run.localStorage) {
+    lines.push(`Not measured in this run: ${run.localStorage.skipped}.`)
+  } else {
+    lines.push(
+      'Rows of a typical items table stored in `localStorage` until the browser refuses more, by the adapter (SQLite pages packed 15 bits per character) and by a store that keeps one JSON string per row, in the same page one after the other.',
+      '',
+      '| benchmark | subject | value | unit |',
+      '|---|---|---|---|',
+      ...run.localStorage.map((result) => `| ${result.name} | ${result.subject} | ${formatValue(result.median)} | ${result.unit} |`),
+    )
+  }
+  lines.push('')
+  return lines.join('\n')
+}
+
+// What profiling the sqlite adapter showed, for the targets it does not always meet.
+const MISS_CAUSES: Record<string, string> = {
+  'point select by primary key':
+    'Most of the time beyond the raw driver is Kysely building and compiling the query on every call (plain Kysely over better-sqlite3 is the reference row above); the adapter adds a statement cache lookup, a parameter check and one promise. The ratio moves with machine load.',
+  'insert 10,000 rows':
+    'Profiled: `insertInto().values(rows)` builds a node per value in Kysely (about a third of the time) and compiling it takes another sixth; SQLite then runs two multi-row statements of about 25,000 parameters, which even raw better-sqlite3 runs about 1.4× slower than its loop over one prepared single-row insert. The adapter’s own planning (splitting at the parameter limit, checking parameters) is a few percent. The ratio moves with machine load.',
+}
+
+function targetRows(run: BenchmarkRun): string[] {
+  const rows: string[] = []
+  for (const result of run.sqlite) {
+    if (result.target === undefined) continue
+    rows.push(`| sqlite: ${result.name} ≤ ${result.target}× | ${result.ratio.toFixed(2)}× | ${result.met ? 'yes' : 'no'} |`)
+  }
+  const adapterRow = run.d1.find((row) => row.name.startsWith('adapter'))
+  if (adapterRow) rows.push(`| d1: 10,000 rows × 4 columns in one call, no error | ${adapterRow.roundTrips} round trip(s), ${adapterRow.statements} statements | ${adapterRow.roundTrips === 1 ? 'yes' : 'no'} |`)
+  const browser = run.browser
+  if ('skipped' in browser) {
+    rows.push('| indexeddb: 50 MB / 1 MB one-row commit ≤ 2× | not measured | — |')
+    rows.push('| indexeddb: faster than Dexie (point read, bulk insert) | not measured | — |')
+  } else {
+    const commits = commitCosts(browser)
+    const commit = (megabytes: number) => commits.find(([size]) => size === megabytes)?.[1]
+    const [small, large] = [commit(1), commit(50)]
+    if (small && large) rows.push(`| indexeddb: 50 MB / 1 MB one-row commit ≤ 2× | ${(large / small).toFixed(2)}× | ${large / small <= 2 ? 'yes' : 'no'} |`)
+    for (const name of ['indexed point read', 'bulk insert 10,000 rows']) {
+      const ours = browser.find((result) => result.name === name && result.subject === '@inventory/storage')
+      const dexie = browser.find((result) => result.name === name && result.subject === 'Dexie')
+      if (ours && dexie) rows.push(`| indexeddb faster than Dexie: ${name} | ${(ours.median / dexie.median).toFixed(2)}× Dexie’s time | ${ours.median < dexie.median ? 'yes' : 'no'} |`)
+    }
+  }
+  const density = 'skipped' in run.localStorage ? undefined : run.localStorage.find((result) => result.subject === 'ratio')
+  rows.push(
+    density
+      ? `| local-storage: ≥ 2× the rows of JSON-per-row before quota | ${density.median.toFixed(2)}× | ${density.median >= 2 ? 'yes' : 'no'} |`
+      : '| local-storage: ≥ 2× the rows of JSON-per-row before quota | not measured | — |',
+  )
+  return rows
+}
+
+function formatValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(2)
+}
