@@ -214,6 +214,44 @@ describe('local-storage: a page closed in the middle of a commit', () => {
   }
 })
 
+describe('local-storage: the quota hit at each setItem of a commit', () => {
+  // The commit of one row writes its changed pages and then the meta record (3 keys here); the
+  // quota strikes at each of those writes in turn, and once past the last, which lets it through.
+  for (const failingWrite of [0, 1, 2, 3]) {
+    it(`setItem ${failingWrite + 1} refused: the write rejects unless already committed; stored and in-memory state agree`, async () => {
+      const storage = new QuotaStorage()
+      const name = `quota-at-${++databases}`
+      const view = storage.openTab()
+      let countdown = Number.POSITIVE_INFINITY
+      const setItem = view.setItem.bind(view)
+      view.setItem = (key, value) => {
+        if (countdown-- === 0) throw new DOMException('the quota has been exceeded', 'QuotaExceededError')
+        setItem(key, value)
+      }
+      const writer = await tab<{ log: { n: number; text: string } }>(view, name)
+      await sql`create table log (n integer primary key, text text not null)`.execute(writer.db)
+      for (let n = 1; n <= 20; n++) await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(writer.db)
+
+      countdown = failingWrite
+      const failure = await sql`insert into log (n, text) values (21, ${'y'.repeat(300)})`.execute(writer.db).catch((e: unknown) => e)
+      const committed = countdown >= 0
+      countdown = Number.POSITIVE_INFINITY
+      const expected = Array.from({ length: committed ? 21 : 20 }, (_, i) => i + 1)
+      if (failingWrite === 0) expect(committed).toBe(false)
+      if (committed) expect(failure).not.toBeInstanceOf(Error)
+      else expect(failure).toBeInstanceOf(StorageQuotaError)
+
+      const read = async (db: Kysely<any>) => (await sql<{ n: number }>`select n from log order by n`.execute(db)).rows.map((row) => row.n)
+      expect(await read(writer.db)).toEqual(expected)
+      const reopened = await tab<{ log: { n: number; text: string } }>(storage.openTab(), name)
+      expect(await read(reopened.db)).toEqual(expected)
+      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      await sql`insert into log (n, text) values (22, 'after')`.execute(writer.db)
+      expect((await read(writer.db)).at(-1)).toBe(22)
+    })
+  }
+})
+
 interface CounterDB {
   counters: { id: number; value: number }
 }
