@@ -73,14 +73,24 @@ export async function runMigrations(
     )
   }
   const applied: string[] = []
+  const alreadyApplied = [...executed]
   for (const name of pending) {
     const migration = migrations[name] as Migration
     try {
       if (target.interactiveTransactions) {
-        await db.transaction().execute(async (trx) => {
+        // Checked again inside the transaction: another tab or process migrating the same
+        // database at the same time may have applied it since the history was read.
+        const appliedMeanwhile = await db.transaction().execute(async (trx) => {
+          const recorded = await trx.selectFrom(MIGRATION_TABLE).select('name').where('name', '=', name).executeTakeFirst()
+          if (recorded) return true
           await migration.up(trx)
           await bookkeepingRow(trx, name).execute()
+          return false
         })
+        if (appliedMeanwhile) {
+          alreadyApplied.push(name)
+          continue
+        }
       } else {
         const statements = await recordMigration(migration, name, adapter)
         await target.batch([...statements, bookkeepingRow(db, name).compile()])
@@ -96,7 +106,7 @@ export async function runMigrations(
     }
     applied.push(name)
   }
-  return { applied, alreadyApplied: executed }
+  return { applied, alreadyApplied }
 }
 
 /**

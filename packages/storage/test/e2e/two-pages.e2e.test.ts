@@ -88,3 +88,29 @@ describe('local-storage in Chromium: two pages of one origin', () => {
     await context.close()
   })
 })
+
+describe('indexeddb in Chromium: two pages migrating while they write', () => {
+  it('apply each migration once, lose no write, and refuse an older release instead of corrupting', async () => {
+    const context = await server.browser.newContext()
+    const first = await openPage(context, 'migrating-pages')
+    const second = await openPage(context, 'migrating-pages')
+    const firstRelease = await Promise.all([call(first, 'migrate', 1), call(second, 'migrate', 1)])
+    expect(firstRelease.flatMap((report) => ('applied' in report ? report.applied : [report.message]))).toEqual(['0001_notes'])
+
+    // One page writes notes with the old schema while the other upgrades and writes too.
+    await Promise.all([call(first, 'addNotes', 40, 'old release'), call(second, 'migrate', 2), call(second, 'addNotes', 40, 'new release')])
+    await expect.poll(() => call(first, 'noteCount'), { timeout: 5000 }).toBe(80)
+    expect(await call(first, 'noteColumns')).toEqual(['id', 'text', 'tag'])
+
+    // A page still running the first release meets the newer schema: a clear error, nothing changed.
+    const stale = await openPage(context, 'migrating-pages')
+    const refused = await call(stale, 'migrate', 1)
+    expect(refused).toMatchObject({ error: 'MigrationError' })
+    expect('message' in refused ? refused.message : '').toContain('0002_note_tags')
+    for (const page of [first, second, stale]) {
+      expect(await call(page, 'integrity')).toEqual([{ integrity_check: 'ok' }])
+      await expect.poll(() => call(page, 'noteCount'), { timeout: 5000 }).toBe(80)
+    }
+    await context.close()
+  })
+})

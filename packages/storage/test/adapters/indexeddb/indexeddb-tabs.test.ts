@@ -1,8 +1,8 @@
 import { IDBFactory } from 'fake-indexeddb'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { InPageLockManager } from '../../../src/indexeddb.js'
-import type { ChangeEvent, StorageProvider } from '../../../src/index.js'
+import { type ChangeEvent, MigrationError, type StorageProvider } from '../../../src/index.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { openTab, type TabSite } from '../../support/browser-tabs.js'
 
@@ -194,5 +194,46 @@ describe('indexeddb: a tab that has not heard of a new table yet', () => {
       .execute()
       .catch((error: unknown) => error)
     expect(String(missing)).toMatch(/no such table: nothing/)
+  })
+})
+
+describe('indexeddb: tabs migrating one database', () => {
+  it('apply each migration once when two tabs migrate at the same time', async () => {
+    const site = newSite()
+    const [first, second] = [await tab<ConformanceDB>(site), await tab<ConformanceDB>(site)]
+    const reports = await Promise.all([first.migrate(conformanceMigrations), second.migrate(conformanceMigrations)])
+    expect(reports.flatMap((report) => report.applied).sort()).toEqual(['0001_catalog', '0002_movements'])
+    for (const report of reports) {
+      expect([...report.applied, ...report.alreadyApplied].sort()).toEqual(['0001_catalog', '0002_movements'])
+    }
+    // The second migration inserts the two categories: applied twice, there would be a unique error or four.
+    expect(await second.db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+      { name: 'parts' },
+      { name: 'tools' },
+    ])
+  })
+
+  it('refuse to run a tab with an older migration set against a newer schema, and corrupt nothing', async () => {
+    const site = newSite()
+    const newer = await tab<ConformanceDB>(site)
+    const upgrade = {
+      ...conformanceMigrations,
+      '0003_item_notes': {
+        async up(db: Kysely<any>) {
+          await db.schema.alterTable('items').addColumn('notes', 'text').execute()
+        },
+      },
+    }
+    await newer.migrate(upgrade)
+    const older = await tab<ConformanceDB>(site)
+    const failure = await older.migrate(conformanceMigrations).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(MigrationError)
+    expect((failure as Error).message).toContain('0003_item_notes')
+    await newer.db.insertInto('items').values({ sku: 'N-1', name: 'written by the newer tab' }).execute()
+    // Reads see another tab's commit once its announcement arrives.
+    await waitFor(async () => (await older.db.selectFrom('items').select('sku').execute()).length === 1)
+    expect(await older.db.selectFrom('items').select('sku').execute()).toEqual([{ sku: 'N-1' }])
+    const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(older.db)
+    expect(check.rows).toEqual([{ integrity_check: 'ok' }])
   })
 })
