@@ -46,23 +46,34 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
   let next = 0
   const nextId = () => (next = (next % ROWS) + 1)
 
+  // Point selects are timed 100 at a time: one select costs a few microseconds, less than the
+  // benchmark harness spends awaiting one async task, which would otherwise be billed to the
+  // async subject and not to the synchronous baseline.
+  const POINT_SELECTS = 100
+  const rawSelects = () => {
+    for (let i = 0; i < POINT_SELECTS; i++) rawSelect.get(nextId())
+  }
   const results = await compare([
     {
       name: 'point select by primary key',
       subject: {
         label: 'sqlite adapter',
-        run: () => storage.db.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst(),
+        run: async () => {
+          for (let i = 0; i < POINT_SELECTS; i++) await storage.db.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
+        },
       },
-      baseline: { label: 'better-sqlite3 prepared', run: () => rawSelect.get(nextId()) },
+      baseline: { label: 'better-sqlite3 prepared', run: rawSelects },
       target: 4,
     },
     {
       name: 'point select, plain Kysely (reference)',
       subject: {
         label: 'Kysely SqliteDialect',
-        run: () => plain.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst(),
+        run: async () => {
+          for (let i = 0; i < POINT_SELECTS; i++) await plain.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
+        },
       },
-      baseline: { label: 'better-sqlite3 prepared', run: () => rawSelect.get(nextId()) },
+      baseline: { label: 'better-sqlite3 prepared', run: rawSelects },
     },
     {
       name: `insert ${ROWS.toLocaleString('en')} rows`,

@@ -37,7 +37,7 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
 
   acquireConnection(): Promise<DatabaseConnection> {
     const connection = this.#connection as BetterSqliteConnection
-    return this.#mutex.lock().then(() => connection)
+    return this.#mutex.lockFor(connection)
   }
 
   releaseConnection(): Promise<void> {

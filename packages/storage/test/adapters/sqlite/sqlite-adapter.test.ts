@@ -64,6 +64,29 @@ describe('sqlite adapter', () => {
     database.close()
   })
 
+  it('keeps a statement that is used often while rarely used ones come and go', async () => {
+    const database = new Database(':memory:')
+    const prepared: string[] = []
+    const prepare = database.prepare.bind(database)
+    database.prepare = ((source: string) => {
+      prepared.push(source)
+      return prepare(source)
+    }) as typeof database.prepare
+    const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database, statementCacheSize: 3 }) })
+    await storage.migrate(conformanceMigrations)
+    const hot = () => storage.db.selectFrom('items').select('sku').where('id', '=', 1).execute()
+    await hot()
+    prepared.length = 0
+    for (let n = 1; n <= 20; n++) {
+      await storage.db.selectFrom('items').select(sql.lit(n).as('n')).execute()
+      await hot()
+    }
+    expect(prepared.filter((source) => source.startsWith('select "sku"'))).toEqual([])
+    expect(prepared).toHaveLength(20)
+    await storage.close()
+    database.close()
+  })
+
   it('keeps every acknowledged write when the process is killed mid-loop', async () => {
     const dir = tempDir('sqlite-crash')
     const filename = join(dir.path, 'crash.sqlite')
