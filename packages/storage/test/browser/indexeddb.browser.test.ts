@@ -4,6 +4,7 @@ import { createStorage, StorageError, type StorageProvider } from '../../src/ind
 import { indexedDbAdapter } from '../../src/indexeddb.js'
 import { runConformanceSuite } from '../conformance/conformance-suite.js'
 import type { ConformanceDB } from '../conformance/schema.js'
+import { type CounterDB, incrementCounter } from '../support/tab-checks.js'
 
 const run = `${Date.now()}`
 let databases = 0
@@ -26,10 +27,6 @@ runConformanceSuite(
   { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
 )
 
-interface CounterDB {
-  counters: { id: number; value: number }
-}
-
 describe('indexeddb in Chromium: two engines of one page, on navigator.locks and BroadcastChannel', () => {
   it('loses no update and reports remote changes', async () => {
     const name = `tabs-${run}`
@@ -39,11 +36,7 @@ describe('indexeddb in Chromium: two engines of one page, on navigator.locks and
     const second = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
     const remote: string[][] = []
     second.onChange((event) => event.source === 'remote' && remote.push([...event.tables]))
-    const increment = (provider: StorageProvider<CounterDB>) =>
-      provider.transaction(async (trx) => {
-        const { value } = await trx.selectFrom('counters').select('value').executeTakeFirstOrThrow()
-        await trx.updateTable('counters').set({ value: value + 1 }).execute()
-      })
+    const increment = incrementCounter
     const loop = async (provider: StorageProvider<CounterDB>) => {
       for (let i = 0; i < 100; i++) await increment(provider)
     }

@@ -6,6 +6,7 @@ import { indexedDbAdapter, InPageLockManager } from '../../../src/indexeddb.js'
 import { StorageError, type StorageProvider, StorageQuotaError } from '../../../src/index.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { openTab, type TabSite, wrapCommit } from '../../support/browser-tabs.js'
+import { integrityCheck } from '../../support/tab-checks.js'
 
 let sites = 0
 const open: StorageProvider<ConformanceDB>[] = []
@@ -32,10 +33,6 @@ const skus = (db: Kysely<ConformanceDB>) =>
     .orderBy('id')
     .execute()
     .then((rows) => rows.map((row) => row.sku))
-
-async function integrity(db: Kysely<ConformanceDB>) {
-  return (await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)).rows
-}
 
 /** Runs a raw IndexedDB request against the site's database, outside the engine. */
 async function onStoredPages(site: TabSite, change: (pages: globalThis.IDBObjectStore, meta: globalThis.IDBObjectStore) => void) {
@@ -92,7 +89,7 @@ describe('indexeddb: a failed commit', () => {
     expect(await skus(storage.db)).toEqual(['kept', 'after'])
     const reopened = await afterCrash(site)
     expect(await skus(reopened.db)).toEqual(['kept', 'after'])
-    expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+    expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
   })
 
   it('rejects the write when IndexedDB aborts the transaction midway, and stores none of it', async () => {
@@ -121,7 +118,7 @@ describe('indexeddb: a failed commit', () => {
     await storage.db.insertInto('items').values({ sku: 'after', name: 'after' }).execute()
     const reopened = await afterCrash(site)
     expect(await skus(reopened.db)).toEqual(['kept', 'after'])
-    expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+    expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
   })
 })
 
@@ -177,7 +174,7 @@ describe('indexeddb: a commit aborted at each of its IndexedDB requests', () => 
       await storage.db.insertInto('items').values({ sku: 'after', name: 'after' }).execute()
       const reopened = await afterCrash(site)
       expect(await skus(reopened.db)).toEqual(['kept', 'after'])
-      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
     }
   })
 })
@@ -239,7 +236,7 @@ describe('indexeddb: a page closed in the middle of writing', () => {
       const reopened = await afterCrash(site)
       const rows = await sql<{ n: number }>`select n from log order by n`.execute(reopened.db)
       expect(rows.rows.map((row) => row.n)).toEqual(acknowledged)
-      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
       await sql`insert into log (n) values (100)`.execute(reopened.db)
     })
   }

@@ -5,10 +5,7 @@ import { InPageLockManager } from '../../../src/indexeddb.js'
 import { type ChangeEvent, MigrationError, type StorageProvider } from '../../../src/index.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { openTab, type TabSite } from '../../support/browser-tabs.js'
-
-interface CounterDB {
-  counters: { id: number; value: number }
-}
+import { type CounterDB, incrementCounter, waitFor } from '../../support/tab-checks.js'
 
 let sites = 0
 const open: StorageProvider<unknown>[] = []
@@ -32,24 +29,8 @@ async function counterTabs(announce: boolean) {
   return { first, second }
 }
 
-function incrementInTransaction(provider: StorageProvider<CounterDB>) {
-  return provider.transaction(async (trx) => {
-    const { value } = await trx.selectFrom('counters').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
-    await trx.updateTable('counters').set({ value: value + 1 }).where('id', '=', 1).execute()
-    return value
-  })
-}
-
 async function loop(times: number, step: () => Promise<unknown>) {
   for (let i = 0; i < times; i++) await step()
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>) {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    if (await condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  throw new Error('condition not met within 5 s')
 }
 
 async function storedPageRecords(site: TabSite): Promise<number> {
@@ -74,7 +55,7 @@ describe('indexeddb: two tabs on one store', () => {
     const { first, second } = await counterTabs(true)
     const seen: number[] = []
     const increments = (provider: StorageProvider<CounterDB>) =>
-      loop(500, async () => seen.push(await incrementInTransaction(provider)))
+      loop(500, async () => seen.push(await incrementCounter(provider)))
     await Promise.all([increments(first), increments(second)])
     // Every increment read a value no other increment read: none worked on a stale copy.
     expect(new Set(seen).size).toBe(1000)
@@ -89,7 +70,7 @@ describe('indexeddb: two tabs on one store', () => {
     const increment = (provider: StorageProvider<CounterDB>) =>
       provider.db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) })).execute()
     await Promise.all([loop(100, () => increment(first)), loop(100, () => increment(second))])
-    await incrementInTransaction(first)
+    await incrementCounter(first)
     expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
   })
 

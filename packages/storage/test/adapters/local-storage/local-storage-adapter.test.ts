@@ -5,6 +5,7 @@ import { InPageLockManager, localStorageAdapter, localStorageKeyPrefix, type Web
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
+import { type CounterDB, incrementCounter, integrityCheck, waitFor } from '../../support/tab-checks.js'
 
 const open: StorageProvider<unknown>[] = []
 let databases = 0
@@ -25,18 +26,6 @@ const skus = (db: Kysely<ConformanceDB>) =>
     .orderBy('id')
     .execute()
     .then((rows) => rows.map((row) => row.sku))
-
-async function integrity(db: Kysely<any>) {
-  return (await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)).rows
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>) {
-  for (let attempt = 0; attempt < 1000; attempt++) {
-    if (await condition()) return
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  throw new Error('condition not met within 5 s')
-}
 
 afterEach(async () => {
   for (const provider of open.splice(0)) await provider.close()
@@ -138,13 +127,13 @@ describe('local-storage: quota', () => {
 
     const reopened = await tab(storage.openTab(), name)
     expect(await skus(reopened.db)).toEqual(expected)
-    expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+    expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
 
     await provider.db.deleteFrom('items').where('id', '<=', Math.floor(stored / 2)).execute()
     await provider.db.insertInto('items').values({ sku: 'after', name: 'after delete' }).execute()
     const afterDelete = await tab(storage.openTab(), name)
     expect((await skus(afterDelete.db)).at(-1)).toBe('after')
-    expect(await integrity(afterDelete.db)).toEqual([{ integrity_check: 'ok' }])
+    expect(await integrityCheck(afterDelete.db)).toEqual([{ integrity_check: 'ok' }])
   })
 })
 
@@ -201,7 +190,7 @@ describe('local-storage: a page closed in the middle of a commit', () => {
       const rows = await sql<{ n: number }>`select n from log order by n`.execute(reopened.db)
       const expected = Array.from({ length: dying.wroteMeta() ? 31 : 30 }, (_, i) => i + 1)
       expect(rows.rows.map((row) => row.n)).toEqual(expected)
-      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
       // The next commit removes what the dead page left behind: every page key is referenced.
       await sql`insert into log (n, text) values (32, 'z')`.execute(reopened.db)
       const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(reopened.db)).rows[0]?.page_count
@@ -245,16 +234,12 @@ describe('local-storage: the quota hit at each setItem of a commit', () => {
       expect(await read(writer.db)).toEqual(expected)
       const reopened = await tab<{ log: { n: number; text: string } }>(storage.openTab(), name)
       expect(await read(reopened.db)).toEqual(expected)
-      expect(await integrity(reopened.db)).toEqual([{ integrity_check: 'ok' }])
+      expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
       await sql`insert into log (n, text) values (22, 'after')`.execute(writer.db)
       expect((await read(writer.db)).at(-1)).toBe(22)
     })
   }
 })
-
-interface CounterDB {
-  counters: { id: number; value: number }
-}
 
 describe('local-storage: tabs sharing one storage', () => {
   async function counterTabs() {
@@ -270,11 +255,7 @@ describe('local-storage: tabs sharing one storage', () => {
 
   it('loses no update: two tabs incrementing in transactions end at the sum', async () => {
     const { first, second } = await counterTabs()
-    const increment = (provider: StorageProvider<CounterDB>) =>
-      provider.transaction(async (trx) => {
-        const { value } = await trx.selectFrom('counters').select('value').executeTakeFirstOrThrow()
-        await trx.updateTable('counters').set({ value: value + 1 }).execute()
-      })
+    const increment = incrementCounter
     const loop = async (provider: StorageProvider<CounterDB>) => {
       for (let i = 0; i < 100; i++) await increment(provider)
     }
