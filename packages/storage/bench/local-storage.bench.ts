@@ -1,9 +1,10 @@
 /**
- * Density of the local-storage adapter, run in the page by `pnpm bench:browser local-storage`: how
- * many rows of a typical items table fit in localStorage before the quota, stored by the adapter
- * and stored as one JSON string per row, measured one after the other in the same page.
+ * The local-storage adapter, run in the page by `pnpm bench:browser local-storage`: how many rows
+ * of a typical items table fit in localStorage before the quota, stored by the adapter and stored
+ * as one JSON string per row, measured one after the other in the same page; and what a one-row
+ * commit costs as the database grows.
  */
-import { sql } from 'kysely'
+import { type Generated, sql } from 'kysely'
 import { createStorage, StorageQuotaError } from '../src/index.js'
 import { localStorageAdapter } from '../src/local-storage.js'
 import type { BenchResult } from './indexeddb.bench.js'
@@ -21,6 +22,10 @@ interface Item {
 
 interface DensityDB {
   items: Item
+}
+
+interface CommitDB {
+  blobs: { id: Generated<number>; data: Uint8Array }
 }
 
 const CATEGORIES = ['tools', 'fasteners', 'garden', 'electrical', 'plumbing', 'paint']
@@ -78,14 +83,51 @@ function jsonRows(): number {
   }
 }
 
-/** Runs the density comparison; called by the runner through `page.evaluate`. */
+/** The median one-row commit into databases of growing size, each alone in the storage. */
+async function commitCost(rounds: number): Promise<BenchResult[]> {
+  const results: BenchResult[] = []
+  for (const megabytes of [0.25, 0.5, 1, 2]) {
+    localStorage.clear()
+    const storage = await createStorage<CommitDB>({ adapters: localStorageAdapter({ name: `commit-${megabytes}` }) })
+    await sql`create table blobs (id integer primary key, data blob not null)`.execute(storage.db)
+    // Random bytes, which neither the page packing nor its zero-run compression can shrink.
+    const chunk = () => Array.from({ length: 25 }, () => ({ data: crypto.getRandomValues(new Uint8Array(2000)) }))
+    while ((await databaseBytes(storage)) < megabytes * 1_048_576) await storage.db.insertInto('blobs').values(chunk()).execute()
+    const actual = ((await databaseBytes(storage)) / 1_048_576).toFixed(2)
+    const times: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      const started = performance.now()
+      await storage.db.insertInto('blobs').values({ data: new Uint8Array(100) }).execute()
+      times.push(performance.now() - started)
+    }
+    await storage.close()
+    times.sort((a, b) => a - b)
+    results.push({
+      name: `one-row commit into ${megabytes} MB (${actual} MB)`,
+      subject: 'local-storage adapter',
+      median: times[Math.floor(times.length / 2)] ?? Number.NaN,
+      unit: 'ms',
+      rounds,
+    })
+  }
+  return results
+}
+
+async function databaseBytes(storage: { db: import('kysely').Kysely<CommitDB> }): Promise<number> {
+  const size = await sql<{ size: number }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(storage.db)
+  return size.rows[0]?.size ?? 0
+}
+
+/** Runs the commit-cost and density benchmarks; called by the runner through `page.evaluate`. */
 async function runBenchmarks(): Promise<BenchResult[]> {
+  const commits = await commitCost(30)
   localStorage.clear()
   const ours = await adapterRows()
   localStorage.clear()
   const json = jsonRows()
   localStorage.clear()
   return [
+    ...commits,
     { name: 'items rows before the localStorage quota', subject: 'local-storage adapter', median: ours, unit: 'rows', rounds: 1 },
     { name: 'items rows before the localStorage quota', subject: 'one JSON string per row', median: json, unit: 'rows', rounds: 1 },
     { name: 'rows stored, adapter / JSON per row', subject: 'ratio', median: ours / json, unit: '×', rounds: 1 },
