@@ -2,8 +2,7 @@ import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
 import { createStorage, StorageError, type StorageProvider } from '../../src/index.js'
 import { indexedDbAdapter } from '../../src/indexeddb.js'
-import { runConformanceSuite } from '../conformance/conformance-suite.js'
-import type { ConformanceDB } from '../conformance/schema.js'
+import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
 import { type CounterDB, incrementCounter } from '../support/tab-checks.js'
 
 const run = `${Date.now()}`
@@ -11,18 +10,9 @@ let databases = 0
 
 runConformanceSuite(
   'indexeddb (Chromium)',
-  async () => {
+  () => {
     const adapter = indexedDbAdapter({ name: `conformance-${run}-${++databases}` })
-    let current = await createStorage<ConformanceDB>({ adapters: adapter })
-    return {
-      subject: current,
-      reopen: async () => {
-        await current.close()
-        current = await createStorage<ConformanceDB>({ adapters: adapter })
-        return current
-      },
-      cleanup: () => current.close(),
-    }
+    return persistentHarness(() => adapter)
   },
   { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
 )

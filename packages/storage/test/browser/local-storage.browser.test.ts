@@ -2,8 +2,7 @@ import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStorage, StorageQuotaError, type StorageProvider } from '../../src/index.js'
 import { localStorageAdapter, localStorageKeyPrefix } from '../../src/local-storage.js'
-import { runConformanceSuite } from '../conformance/conformance-suite.js'
-import type { ConformanceDB } from '../conformance/schema.js'
+import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
 
 const run = `${Date.now()}`
 let databases = 0
@@ -17,22 +16,13 @@ function removeDatabase(name: string): void {
 
 runConformanceSuite(
   'local-storage (Chromium)',
-  async () => {
+  () => {
     const name = `conformance-${run}-${++databases}`
     const adapter = localStorageAdapter({ name })
-    let current = await createStorage<ConformanceDB>({ adapters: adapter })
-    return {
-      subject: current,
-      reopen: async () => {
-        await current.close()
-        current = await createStorage<ConformanceDB>({ adapters: adapter })
-        return current
-      },
-      cleanup: async () => {
-        await current.close()
-        removeDatabase(name)
-      },
-    }
+    return persistentHarness(
+      () => adapter,
+      () => removeDatabase(name),
+    )
   },
   { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
 )

@@ -7,8 +7,10 @@ import {
   MigrationError,
   NotNullConstraintError,
   StorageError,
+  type StorageAdapter,
   type StorageCapabilities,
   type StorageProvider,
+  createStorage,
   UniqueConstraintError,
   UnsupportedOperationError,
 } from '../../src/index.js'
@@ -25,6 +27,30 @@ export interface ConformanceHarness {
   reopen?: () => Promise<StorageProvider<ConformanceDB>>
   /** Releases whatever the harness made (files, engines); called after the subject is closed. */
   cleanup?: () => Promise<void> | void
+}
+
+/**
+ * A harness on a database that outlives its provider: `adapter()` is opened for the subject and
+ * again on each reopen; `release()` removes what the database left behind.
+ */
+export async function persistentHarness(
+  adapter: () => StorageAdapter | Promise<StorageAdapter>,
+  release?: () => unknown,
+): Promise<ConformanceHarness> {
+  const open = async () => createStorage<ConformanceDB>({ adapters: await adapter() })
+  let current = await open()
+  return {
+    subject: current,
+    reopen: async () => {
+      await current.close()
+      current = await open()
+      return current
+    },
+    cleanup: async () => {
+      await current.close()
+      await release?.()
+    },
+  }
 }
 
 /**

@@ -21,6 +21,18 @@ async function tab(site: TabSite, wrapStore?: (store: PageStore) => PageStore) {
   return provider
 }
 
+/** A tab whose commits reach the store unchanged and are also kept, for a test to inspect. */
+async function recordingCommits(site: TabSite) {
+  const commits: PageCommit[] = []
+  const storage = await tab(site, (store) =>
+    wrapCommit(store, (commit) => {
+      commits.push(commit)
+      return store.commit(commit)
+    }),
+  )
+  return { storage, commits }
+}
+
 /** The same database after the page was closed: a fresh engine, and the old page's locks gone. */
 function afterCrash(site: TabSite): Promise<StorageProvider<ConformanceDB>> {
   return tab({ ...site, locks: new InPageLockManager() })
@@ -311,14 +323,7 @@ describe('indexeddb: damaged storage', () => {
 
 describe('indexeddb: cost of a commit', () => {
   it('stores only the pages a commit changed, however large the database', async () => {
-    const site = newSite()
-    const commits: PageCommit[] = []
-    const storage = await tab(site, (store) =>
-      wrapCommit(store, (commit) => {
-        commits.push(commit)
-        return store.commit(commit)
-      }),
-    )
+    const { storage, commits } = await recordingCommits(newSite())
     await storage.migrate(conformanceMigrations)
     const rows = Array.from({ length: 4000 }, (_, i) => ({ sku: `S-${i}`, name: `item ${i} ${'x'.repeat(200)}` }))
     await storage.batch([storage.db.insertInto('items').values(rows)])
@@ -336,14 +341,7 @@ describe('indexeddb: cost of a commit', () => {
   })
 
   it('stores nothing for a write that changed nothing', async () => {
-    const site = newSite()
-    const commits: PageCommit[] = []
-    const storage = await tab(site, (store) =>
-      wrapCommit(store, (commit) => {
-        commits.push(commit)
-        return store.commit(commit)
-      }),
-    )
+    const { storage, commits } = await recordingCommits(newSite())
     await storage.migrate(conformanceMigrations)
     const before = commits.length
     await storage.db.updateTable('items').set({ quantity: 1 }).where('sku', '=', 'absent').execute()

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { createStorage } from '../../../src/index.js'
 import { sqliteAdapter } from '../../../src/sqlite.js'
-import { runConformanceSuite } from '../../conformance/conformance-suite.js'
+import { persistentHarness, runConformanceSuite } from '../../conformance/conformance-suite.js'
 import type { ConformanceDB } from '../../conformance/schema.js'
 import { tempDir } from '../../support/temp-dir.js'
 
@@ -15,22 +15,10 @@ runConformanceSuite(
 
 runConformanceSuite(
   'sqlite (file)',
-  async () => {
+  () => {
     const dir = tempDir('sqlite')
     const filename = join(dir.path, 'conformance.sqlite')
-    let current = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
-    return {
-      subject: current,
-      reopen: async () => {
-        await current.close()
-        current = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
-        return current
-      },
-      cleanup: async () => {
-        await current.close()
-        dir.remove()
-      },
-    }
+    return persistentHarness(() => sqliteAdapter({ filename }), dir.remove)
   },
   { ...capabilities, persistent: true },
 )
