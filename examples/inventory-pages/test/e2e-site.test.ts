@@ -28,6 +28,7 @@ describeSite('kept in the browser (static files, no API)', 'In this browser · i
 
 /** The same visit, whatever serves the site; the server starts with the sample items. */
 function describeSite(name: string, mode: string, screenshot: string, start: () => Promise<ApiServer>) {
+  // Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
   describe.skipIf(!hasChromium)(`site in Chromium, ${name}`, () => {
     let server: ApiServer
     let browser: Browser
@@ -149,6 +150,8 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
     })
   })
 }
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
 
 describe.skipIf(!hasChromium)('site in Chromium, with a write token on the server', () => {
   let server: ApiServer
