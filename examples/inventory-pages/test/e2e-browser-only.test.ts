@@ -5,7 +5,6 @@ import { hasChromium, launchChromium } from './support/chromium.js'
 import { startStaticServer } from './support/static-server.js'
 
 // Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
-
 describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offline', () => {
   let server: ApiServer
   let browser: Browser
@@ -69,7 +68,6 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offl
 })
 
 // Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
-
 describe.skipIf(!hasChromium)('site in Chromium, browser-only where IndexedDB is refused', () => {
   let server: ApiServer
   let browser: Browser

@@ -152,7 +152,6 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
 }
 
 // Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
-
 describe.skipIf(!hasChromium)('site in Chromium, with a write token on the server', () => {
   let server: ApiServer
   let browser: Browser
