@@ -14,5 +14,9 @@ export async function expectedD1Migrations(): Promise<Map<string, string>> {
 /** The `.sql` files on disk, keyed by file name. */
 export async function writtenD1Migrations(): Promise<Map<string, string>> {
   const names = (await readdir(d1MigrationsDir).catch(() => [])).filter((name) => name.endsWith('.sql')).sort()
-  return new Map(await Promise.all(names.map(async (name) => [name, await readFile(new URL(name, d1MigrationsDir), 'utf8')] as const)))
+  return new Map(
+    await Promise.all(
+      names.map(async (name) => [name, await readFile(new URL(name, d1MigrationsDir), 'utf8')] as const),
+    ),
+  )
 }

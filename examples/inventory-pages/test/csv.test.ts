@@ -3,9 +3,16 @@ import { formatCsv, parseCsv } from '../src/domain/csv.js'
 
 describe('CSV', () => {
   it('quotes only the cells that need it', () => {
-    expect(formatCsv(['a', 'b'], [['plain', 'has, comma'], ['say "hi"', ' padded'], [3, null]])).toBe(
-      'a,b\r\nplain,"has, comma"\r\n"say ""hi"""," padded"\r\n3,\r\n',
-    )
+    expect(
+      formatCsv(
+        ['a', 'b'],
+        [
+          ['plain', 'has, comma'],
+          ['say "hi"', ' padded'],
+          [3, null],
+        ],
+      ),
+    ).toBe('a,b\r\nplain,"has, comma"\r\n"say ""hi"""," padded"\r\n3,\r\n')
   })
 
   it('reads back what it writes, including quotes and line breaks inside cells', () => {

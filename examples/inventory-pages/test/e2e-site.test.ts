@@ -24,7 +24,12 @@ describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-pa
   return server
 })
 
-describeSite('kept in the browser (static files, no API)', 'In this browser · indexeddb', 'main-page-browser.png', startStaticServer)
+describeSite(
+  'kept in the browser (static files, no API)',
+  'In this browser · indexeddb',
+  'main-page-browser.png',
+  startStaticServer,
+)
 
 /** The same visit, whatever serves the site; the server starts with the sample items. */
 function describeSite(name: string, mode: string, screenshot: string, start: () => Promise<ApiServer>) {
@@ -66,7 +71,9 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       await dialog.getByRole('button', { name: 'Add item' }).click()
       await row('E2E-1').waitFor()
       expect(await row('E2E-1').locator('.quantity').textContent()).toBe('3')
-      expect(await page.locator('#category-options, select[name="category"] option').allTextContents()).toContain('Garden')
+      expect(await page.locator('#category-options, select[name="category"] option').allTextContents()).toContain(
+        'Garden',
+      )
     })
 
     it('shows a duplicate SKU next to the SKU field', async () => {
@@ -81,7 +88,9 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       await dialog.locator('[name="quantity"]').fill('-4')
       await dialog.locator('[name="sku"]').fill('HAM-009')
       await dialog.getByRole('button', { name: 'Add item' }).click()
-      await expect.poll(() => dialog.locator('[data-field="quantity"] .field-error').textContent()).toBe('cannot be negative')
+      await expect
+        .poll(() => dialog.locator('[data-field="quantity"] .field-error').textContent())
+        .toBe('cannot be negative')
       await dialog.getByRole('button', { name: 'Close' }).click()
       expect(await row('HAM-009').count()).toBe(0)
     })
@@ -102,10 +111,9 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       expect(await row('E2E-1').locator('.quantity').textContent()).toBe('1low')
       await row('E2E-1').getByRole('button', { name: 'Wheelbarrow 90 l' }).click()
       const details = page.getByTestId('details-dialog')
-      await expect.poll(() => details.locator('.timeline li').allTextContents()).toEqual([
-        expect.stringContaining('-2sale'),
-        expect.stringContaining('+3opening stock'),
-      ])
+      await expect
+        .poll(() => details.locator('.timeline li').allTextContents())
+        .toEqual([expect.stringContaining('-2sale'), expect.stringContaining('+3opening stock')])
       await details.getByRole('button', { name: 'Close' }).click()
     })
 
@@ -114,7 +122,8 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       await expect.poll(() => page.locator('tbody tr').count()).toBe(1)
       await page.getByLabel('Search').fill('')
       await page.getByLabel('Category').selectOption('Paint')
-      const skus = () => page.locator('tbody tr[data-sku]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-sku')))
+      const skus = () =>
+        page.locator('tbody tr[data-sku]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-sku')))
       await expect.poll(skus).toEqual(['BRS-50', 'SND-120', 'PNT-WH-2.5'])
       await page.getByRole('button', { name: 'Low stock only' }).click()
       await expect.poll(() => page.locator('tbody tr[data-sku]').count()).toBe(1)
@@ -125,7 +134,10 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
     })
 
     it('exports CSV and imports an edited copy after a preview with per-row errors', async () => {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()])
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV' }).click(),
+      ])
       const exported = readFileSync((await download.path()) as string, 'utf8')
       expect(exported.split('\r\n')[0]).toBe('sku,name,quantity,location,category,reorder_level,unit_cost')
       expect(exported).toContain('E2E-1,Wheelbarrow 90 l,1,,Garden,1,64.5')
@@ -136,13 +148,17 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       const dialog = page.getByTestId('import-dialog')
       await dialog.locator('textarea').fill(withError)
       await dialog.getByRole('button', { name: 'Preview' }).click()
-      await expect.poll(() => dialog.getByTestId('import-summary').textContent()).toBe('0 to create, 13 to update, 1 with errors')
+      await expect
+        .poll(() => dialog.getByTestId('import-summary').textContent())
+        .toBe('0 to create, 13 to update, 1 with errors')
       expect(await dialog.locator('tr.row-error').textContent()).toContain('quantity: a whole number')
       expect(await dialog.getByRole('button', { name: 'Import' }).isDisabled()).toBe(true)
 
       await dialog.locator('textarea').fill(`${edited}E2E-2,Shovel,6,,Garden,0,0\r\n`)
       await dialog.getByRole('button', { name: 'Preview' }).click()
-      await expect.poll(() => dialog.getByTestId('import-summary').textContent()).toBe('1 to create, 13 to update, 0 with errors')
+      await expect
+        .poll(() => dialog.getByTestId('import-summary').textContent())
+        .toBe('1 to create, 13 to update, 0 with errors')
       await dialog.getByRole('button', { name: 'Import' }).click()
       await row('E2E-2').waitFor()
       expect(await row('E2E-2').locator('.quantity').textContent()).toBe('6')

@@ -16,7 +16,10 @@ describe('Node server on sqlite: first start', () => {
     try {
       const first = await startNodeServer(options)
       expect(first.seeded).toBe(true)
-      const created = await fetch(`${first.url}/api/items`, { method: 'POST', body: JSON.stringify({ sku: 'KEEP-1', name: 'Kept' }) })
+      const created = await fetch(`${first.url}/api/items`, {
+        method: 'POST',
+        body: JSON.stringify({ sku: 'KEEP-1', name: 'Kept' }),
+      })
       expect(created.status).toBe(201)
       await first.close()
 

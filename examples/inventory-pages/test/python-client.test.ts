@@ -31,13 +31,19 @@ describe('Python client against the Node server', () => {
     expect(all.code).toBe(0)
     expect(all.output.map((item: { sku: string }) => item.sku)).toContain('HAM-001')
     const low = await python(server.url, ['list', '--low-stock'])
-    expect(low.output.every((item: { quantity: number; reorder_level: number }) => item.quantity <= item.reorder_level)).toBe(true)
+    expect(
+      low.output.every((item: { quantity: number; reorder_level: number }) => item.quantity <= item.reorder_level),
+    ).toBe(true)
     expect(low.output.map((item: { sku: string }) => item.sku)).toContain('GLV-L')
   })
 
   it('creates and adjusts an item with the token', async () => {
     const env = { INVENTORY_API_TOKEN: 'py-token' }
-    const created = await python(server.url, ['create', 'PY-1', 'Python-made crate', '--quantity', '4', '--unit-cost', '2.5'], env)
+    const created = await python(
+      server.url,
+      ['create', 'PY-1', 'Python-made crate', '--quantity', '4', '--unit-cost', '2.5'],
+      env,
+    )
     expect(created.code).toBe(0)
     expect(created.output).toMatchObject({ sku: 'PY-1', name: 'Python-made crate', quantity: 4, unit_cost: 2.5 })
     const adjusted = await python(server.url, ['adjust', 'PY-1', '-3', '--reason', 'sold from a script'], env)

@@ -30,7 +30,9 @@ async function insertByHand(database: D1Database, rows: readonly Reading[]): Pro
     const chunk = rows.slice(start, start + ROWS_PER_STATEMENT)
     const placeholders = chunk.map(() => '(?, ?, ?, ?)').join(', ')
     const values = chunk.flatMap((row) => [row.sensor, row.value, row.flag, row.taken])
-    statements.push(database.prepare(`insert into readings (sensor, value, flag, taken) values ${placeholders}`).bind(...values))
+    statements.push(
+      database.prepare(`insert into readings (sensor, value, flag, taken) values ${placeholders}`).bind(...values),
+    )
   }
   await database.batch(statements)
 }
@@ -64,6 +66,10 @@ export default {
         return new Response('not found', { status: 404 })
     }
     const stored = await env.DB.prepare('select count(*) as count from readings').all()
-    return Response.json({ statements: counting.statements, roundTrips: counting.roundTrips, stored: stored.results?.[0] })
+    return Response.json({
+      statements: counting.statements,
+      roundTrips: counting.roundTrips,
+      stored: stored.results?.[0],
+    })
   },
 }

@@ -45,7 +45,8 @@ export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
     for (const way of ways) {
       await request('/empty')
       const report = await request(way.path)
-      if (report.stored.count !== ROWS) throw new Error(`${way.name} stored ${report.stored.count} rows instead of ${ROWS}`)
+      if (report.stored.count !== ROWS)
+        throw new Error(`${way.name} stored ${report.stored.count} rows instead of ${ROWS}`)
       counts.set(way.name, report)
     }
 
@@ -89,7 +90,10 @@ export interface D1InsertThroughput {
  * How insert throughput on D1 grows with the number of rows inserted in one call: the adapter's
  * one multi-row insert against the hand-written batch, each into an emptied table, median of the rounds.
  */
-export async function runD1InsertScaling(rowCounts = [10, 100, 1_000, 10_000], rounds = 5): Promise<D1InsertThroughput[]> {
+export async function runD1InsertScaling(
+  rowCounts = [10, 100, 1_000, 10_000],
+  rounds = 5,
+): Promise<D1InsertThroughput[]> {
   const { request, dispose } = await startBenchWorker()
   try {
     await request('/setup')
@@ -125,7 +129,10 @@ function medianOf(values: readonly number[]): number {
 }
 
 /** Bundles the bench Worker and starts it in Miniflare, with a fresh D1. */
-async function startBenchWorker(): Promise<{ request: (path: string) => Promise<InsertReport>; dispose: () => Promise<void> }> {
+async function startBenchWorker(): Promise<{
+  request: (path: string) => Promise<InsertReport>
+  dispose: () => Promise<void>
+}> {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
     bundle: true,

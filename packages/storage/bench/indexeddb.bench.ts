@@ -46,7 +46,9 @@ function rows(count: number): Item[] {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 async function timed(action: () => Promise<unknown>): Promise<number> {
@@ -107,7 +109,8 @@ async function pointReads(rounds: number): Promise<BenchResult[]> {
   for (let round = 0; round < rounds; round++) {
     ours.push(
       await timed(async () => {
-        for (const sku of skus) await storage.db.selectFrom('items').selectAll().where('sku', '=', sku).executeTakeFirstOrThrow()
+        for (const sku of skus)
+          await storage.db.selectFrom('items').selectAll().where('sku', '=', sku).executeTakeFirstOrThrow()
       }),
     )
     dexie.push(
@@ -137,9 +140,9 @@ async function fill(storage: StorageProvider<BenchDB>, megabytes: number): Promi
 }
 
 async function databaseSize(storage: StorageProvider<BenchDB>): Promise<string> {
-  const size = await sql<{ size: number }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(
-    storage.db,
-  )
+  const size = await sql<{
+    size: number
+  }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(storage.db)
   return ((size.rows[0]?.size ?? 0) / 1_048_576).toFixed(1)
 }
 
@@ -159,7 +162,15 @@ async function openTime(rounds: number): Promise<BenchResult[]> {
       }),
     )
   }
-  return [{ name: `open a ${megabytes} MB database, first query`, subject: '@inventory/storage', median: median(times), unit: 'ms', rounds }]
+  return [
+    {
+      name: `open a ${megabytes} MB database, first query`,
+      subject: '@inventory/storage',
+      median: median(times),
+      unit: 'ms',
+      rounds,
+    },
+  ]
 }
 
 async function commitCost(rounds: number): Promise<BenchResult[]> {
@@ -175,7 +186,14 @@ async function commitCost(rounds: number): Promise<BenchResult[]> {
   for (let round = 0; round < rounds; round++) {
     for (const database of databases) {
       const { storage } = database
-      database.times.push(await timed(() => storage.db.insertInto('blobs').values({ data: new Uint8Array(100) }).execute()))
+      database.times.push(
+        await timed(() =>
+          storage.db
+            .insertInto('blobs')
+            .values({ data: new Uint8Array(100) })
+            .execute(),
+        ),
+      )
     }
   }
   for (const { storage } of databases) await storage.close()

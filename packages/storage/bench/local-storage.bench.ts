@@ -92,12 +92,16 @@ async function commitCost(rounds: number): Promise<BenchResult[]> {
     await sql`create table blobs (id integer primary key, data blob not null)`.execute(storage.db)
     // Random bytes, which neither the page packing nor its zero-run compression can shrink.
     const chunk = () => Array.from({ length: 25 }, () => ({ data: crypto.getRandomValues(new Uint8Array(2000)) }))
-    while ((await databaseBytes(storage)) < megabytes * 1_048_576) await storage.db.insertInto('blobs').values(chunk()).execute()
+    while ((await databaseBytes(storage)) < megabytes * 1_048_576)
+      await storage.db.insertInto('blobs').values(chunk()).execute()
     const actual = ((await databaseBytes(storage)) / 1_048_576).toFixed(2)
     const times: number[] = []
     for (let round = 0; round < rounds; round++) {
       const started = performance.now()
-      await storage.db.insertInto('blobs').values({ data: new Uint8Array(100) }).execute()
+      await storage.db
+        .insertInto('blobs')
+        .values({ data: new Uint8Array(100) })
+        .execute()
       times.push(performance.now() - started)
     }
     await storage.close()
@@ -114,7 +118,9 @@ async function commitCost(rounds: number): Promise<BenchResult[]> {
 }
 
 async function databaseBytes(storage: { db: import('kysely').Kysely<CommitDB> }): Promise<number> {
-  const size = await sql<{ size: number }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(storage.db)
+  const size = await sql<{
+    size: number
+  }>`select page_count * page_size as size from pragma_page_count(), pragma_page_size()`.execute(storage.db)
   return size.rows[0]?.size ?? 0
 }
 
@@ -128,8 +134,20 @@ async function runBenchmarks(): Promise<BenchResult[]> {
   localStorage.clear()
   return [
     ...commits,
-    { name: 'items rows before the localStorage quota', subject: 'local-storage adapter', median: ours, unit: 'rows', rounds: 1 },
-    { name: 'items rows before the localStorage quota', subject: 'one JSON string per row', median: json, unit: 'rows', rounds: 1 },
+    {
+      name: 'items rows before the localStorage quota',
+      subject: 'local-storage adapter',
+      median: ours,
+      unit: 'rows',
+      rounds: 1,
+    },
+    {
+      name: 'items rows before the localStorage quota',
+      subject: 'one JSON string per row',
+      median: json,
+      unit: 'rows',
+      rounds: 1,
+    },
     { name: 'rows stored, adapter / JSON per row', subject: 'ratio', median: ours / json, unit: '×', rounds: 1 },
   ]
 }

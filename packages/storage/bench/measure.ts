@@ -40,7 +40,9 @@ export async function compare(comparisons: readonly Comparison[], time = 1000): 
   for (const comparison of comparisons) {
     const bench = new Bench({ time, warmup: true } as ConstructorParameters<typeof Bench>[0])
     for (const measured of [comparison.baseline, comparison.subject]) {
-      const options: FnOptions = measured.beforeEach ? { beforeEach: async () => void (await measured.beforeEach?.()) } : {}
+      const options: FnOptions = measured.beforeEach
+        ? { beforeEach: async () => void (await measured.beforeEach?.()) }
+        : {}
       // Passed as is: a synchronous baseline must not pay for an async wrapper it does not need.
       bench.add(measured.label, measured.run as () => void, options)
     }

@@ -13,7 +13,13 @@ printResults('sqlite adapter vs better-sqlite3', sqlite)
 
 const sqliteInsertScaling = await runSqliteInsertScaling()
 console.log('\nsqlite insert throughput by batch size (rows/s)')
-console.table(sqliteInsertScaling.map((row) => ({ ...row, adapterRowsPerSecond: Math.round(row.adapterRowsPerSecond), rawRowsPerSecond: Math.round(row.rawRowsPerSecond) })))
+console.table(
+  sqliteInsertScaling.map((row) => ({
+    ...row,
+    adapterRowsPerSecond: Math.round(row.adapterRowsPerSecond),
+    rawRowsPerSecond: Math.round(row.rawRowsPerSecond),
+  })),
+)
 
 console.log('\nd1 adapter vs a hand-written D1 batch (inside workerd): 10,000 rows × 4 columns')
 const d1 = await runD1Benchmark()
@@ -21,7 +27,13 @@ console.table(d1)
 
 const d1InsertScaling = await runD1InsertScaling()
 console.log('\nd1 insert throughput by rows per call (rows/s)')
-console.table(d1InsertScaling.map((row) => ({ rows: row.rows, adapterRowsPerSecond: Math.round(row.adapterRowsPerSecond), byHandRowsPerSecond: Math.round(row.byHandRowsPerSecond) })))
+console.table(
+  d1InsertScaling.map((row) => ({
+    rows: row.rows,
+    adapterRowsPerSecond: Math.round(row.adapterRowsPerSecond),
+    byHandRowsPerSecond: Math.round(row.byHandRowsPerSecond),
+  })),
+)
 
 const versions = measuredVersions()
 const browser = await runBrowserIfPossible('indexeddb')
@@ -31,10 +43,15 @@ const localStorage = await runBrowserIfPossible('local-storage')
 if ('skipped' in localStorage) console.log(`\nlocal-storage benchmarks skipped: ${localStorage.skipped}`)
 else console.table(localStorage)
 
-writeBenchmarkReport({ sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, versions }, new URL('../../../docs/', import.meta.url))
+writeBenchmarkReport(
+  { sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, versions },
+  new URL('../../../docs/', import.meta.url),
+)
 console.log('\nwrote docs/benchmarks.md')
 
-async function runBrowserIfPossible(adapter: 'indexeddb' | 'local-storage'): Promise<BenchResult[] | { skipped: string }> {
+async function runBrowserIfPossible(
+  adapter: 'indexeddb' | 'local-storage',
+): Promise<BenchResult[] | { skipped: string }> {
   const systemChromium = '/usr/bin/chromium'
   if (!process.env.CHROMIUM_PATH && existsSync(systemChromium)) process.env.CHROMIUM_PATH = systemChromium
   if (!process.env.CHROMIUM_PATH) return { skipped: 'no Chromium found (set CHROMIUM_PATH)' }
@@ -51,7 +68,15 @@ function measuredVersions(): Record<string, string> {
     devDependencies: Record<string, string>
   }
   const versions: Record<string, string> = {}
-  for (const name of ['better-sqlite3', 'kysely', 'kysely-d1', 'miniflare', '@sqlite.org/sqlite-wasm', 'dexie', 'playwright-core']) {
+  for (const name of [
+    'better-sqlite3',
+    'kysely',
+    'kysely-d1',
+    'miniflare',
+    '@sqlite.org/sqlite-wasm',
+    'dexie',
+    'playwright-core',
+  ]) {
     versions[name] = manifest.devDependencies[name] ?? 'not installed'
   }
   return versions

@@ -59,7 +59,8 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
       subject: {
         label: 'sqlite adapter',
         run: async () => {
-          for (let i = 0; i < POINT_SELECTS; i++) await storage.db.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
+          for (let i = 0; i < POINT_SELECTS; i++)
+            await storage.db.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
         },
       },
       baseline: { label: 'better-sqlite3 prepared', run: rawSelects },
@@ -70,7 +71,8 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
       subject: {
         label: 'Kysely SqliteDialect',
         run: async () => {
-          for (let i = 0; i < POINT_SELECTS; i++) await plain.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
+          for (let i = 0; i < POINT_SELECTS; i++)
+            await plain.selectFrom('items').selectAll().where('id', '=', nextId()).executeTakeFirst()
         },
       },
       baseline: { label: 'better-sqlite3 prepared', run: rawSelects },

@@ -19,7 +19,8 @@ if (shallow === 'true') console.warn('changeset check: shallow clone; history ma
 
 // Before the first release (version 0.0.0) every change counts; after it, those since the bump.
 const lastVersionChange = git('log', '-1', '--format=%H', '-G', '"version":', '--', 'packages/storage/package.json')
-const released = lastVersionChange && !git('show', `${lastVersionChange}:packages/storage/package.json`).includes('"version": "0.0.0"')
+const released =
+  lastVersionChange && !git('show', `${lastVersionChange}:packages/storage/package.json`).includes('"version": "0.0.0"')
 const range = released ? [`${lastVersionChange}..HEAD`] : []
 const changed = git('log', '--format=%h %s', ...range, '--', 'packages/storage/src', 'packages/storage/package.json')
 const pending = readdirSync(join(repoRoot, '.changeset')).filter((name) => name.endsWith('.md') && name !== 'README.md')

@@ -36,7 +36,10 @@ for (const markdown of [join(repoRoot, 'README.md'), ...markdownFiles(join(repoR
     files.push(name)
   }
 }
-writeFileSync(join(outDir, 'doc-examples.d.ts'), readFileSync(join(packageRoot, 'scripts', 'doc-examples.d.ts'), 'utf8'))
+writeFileSync(
+  join(outDir, 'doc-examples.d.ts'),
+  readFileSync(join(packageRoot, 'scripts', 'doc-examples.d.ts'), 'utf8'),
+)
 // Guides may import the reader's own migrations module (`../src/migrations.js`).
 mkdirSync(join(outDir, 'src'))
 writeFileSync(
@@ -59,7 +62,10 @@ writeFileSync(
   }),
 )
 try {
-  execFileSync(join(packageRoot, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], { stdio: 'pipe', encoding: 'utf8' })
+  execFileSync(join(packageRoot, 'node_modules', '.bin', 'tsc'), ['-p', join(outDir, 'tsconfig.json')], {
+    stdio: 'pipe',
+    encoding: 'utf8',
+  })
 } catch (error) {
   const output = `${error.stdout ?? ''}${error.stderr ?? ''}`
   // Point each error at the guide it came from.

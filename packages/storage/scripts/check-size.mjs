@@ -62,7 +62,9 @@ if (existsSync(wasm) && budgets['sqlite3.wasm']) {
 }
 
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} kB`
-console.table(rows.map((row) => ({ entry: row.entry, gzipped: kb(row.gzip), budget: row.budget ? kb(row.budget) : '' })))
+console.table(
+  rows.map((row) => ({ entry: row.entry, gzipped: kb(row.gzip), budget: row.budget ? kb(row.budget) : '' })),
+)
 
 if (process.argv.includes('--write-readme')) {
   const readme = join(root, '..', '..', 'README.md')

@@ -3,5 +3,9 @@
  *
  * @module
  */
-export type { BetterSqliteDatabase, BetterSqliteRunResult, BetterSqliteStatement } from './adapters/sqlite/better-sqlite-database.js'
+export type {
+  BetterSqliteDatabase,
+  BetterSqliteRunResult,
+  BetterSqliteStatement,
+} from './adapters/sqlite/better-sqlite-database.js'
 export { type SqliteAdapterOptions, sqliteAdapter } from './adapters/sqlite/sqlite-adapter.js'

@@ -28,7 +28,15 @@ export interface ApiContext {
 /** The JSON body of every error response. */
 export interface ApiErrorBody {
   error: {
-    code: 'invalid_input' | 'invalid_json' | 'not_found' | 'conflict' | 'unauthorized' | 'payload_too_large' | 'method_not_allowed' | 'internal'
+    code:
+      | 'invalid_input'
+      | 'invalid_json'
+      | 'not_found'
+      | 'conflict'
+      | 'unauthorized'
+      | 'payload_too_large'
+      | 'method_not_allowed'
+      | 'internal'
     message: string
     /** Field name → what is wrong with it. */
     fields?: Record<string, string>
@@ -67,7 +75,10 @@ export async function handleApiRequest(request: Request, context: ApiContext): P
 
 async function route(request: Request, context: ApiContext): Promise<Response> {
   const url = new URL(request.url)
-  const segments = url.pathname.replace(/^\/api\/?/, '').split('/').filter(Boolean)
+  const segments = url.pathname
+    .replace(/^\/api\/?/, '')
+    .split('/')
+    .filter(Boolean)
   const method = request.method.toUpperCase()
   const query = Object.fromEntries(url.searchParams)
   const { storage } = context
@@ -91,7 +102,8 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
       const itemId = parseId(id)
       if (action === undefined) {
         allow(method, ['GET', 'PATCH', 'DELETE'])
-        if (method === 'PATCH') return json({ item: await updateItem(storage, itemId, await readJson(request, context)) })
+        if (method === 'PATCH')
+          return json({ item: await updateItem(storage, itemId, await readJson(request, context)) })
         if (method === 'DELETE') {
           await deleteItem(storage, itemId)
           return new Response(null, { status: 204 })
@@ -134,7 +146,9 @@ function authorize(request: Request, context: ApiContext): void {
   const header = request.headers.get('authorization') ?? ''
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
   if (given === undefined || !constantTimeEqual(given, context.apiToken)) {
-    throw new HttpError(401, 'unauthorized', 'writes need the header Authorization: Bearer <token>', { authorization: 'missing or wrong token' })
+    throw new HttpError(401, 'unauthorized', 'writes need the header Authorization: Bearer <token>', {
+      authorization: 'missing or wrong token',
+    })
   }
 }
 
@@ -154,7 +168,8 @@ function allow(method: string, methods: readonly string[]): void {
 
 function parseId(text: string): number {
   const id = /^[1-9]\d{0,15}$/.test(text) ? Number(text) : Number.NaN
-  if (!Number.isSafeInteger(id)) throw new HttpError(400, 'invalid_input', `invalid item id: ${text}`, { id: 'a positive whole number' })
+  if (!Number.isSafeInteger(id))
+    throw new HttpError(400, 'invalid_input', `invalid item id: ${text}`, { id: 'a positive whole number' })
   return id
 }
 
@@ -183,7 +198,8 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
     }
   }
   const text = new TextDecoder().decode(concat(chunks, size))
-  if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
+  if (text.trim() === '')
+    throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
   try {
     return JSON.parse(text)
   } catch {
@@ -207,7 +223,10 @@ function json(body: unknown, status = 200): Response {
 
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
-    return json({ error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } }, error.status)
+    return json(
+      { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } },
+      error.status,
+    )
   }
   if (error instanceof InventoryError) {
     const status = { invalid_input: 400, not_found: 404, conflict: 409 }[error.kind]

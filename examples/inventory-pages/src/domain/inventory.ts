@@ -124,7 +124,8 @@ export async function updateItem(storage: Storage, id: number, input: unknown): 
 /** Deletes an item and its movement history. */
 export async function deleteItem(storage: Storage, id: number): Promise<void> {
   const result = await storage.db.deleteFrom('items').where('id', '=', id).executeTakeFirst()
-  if (result.numDeletedRows === 0n) throw new InventoryError('not_found', `no item with id ${id}`, { fields: { id: 'no such item' } })
+  if (result.numDeletedRows === 0n)
+    throw new InventoryError('not_found', `no item with id ${id}`, { fields: { id: 'no such item' } })
 }
 
 /**
@@ -132,7 +133,11 @@ export async function deleteItem(storage: Storage, id: number): Promise<void> {
  * Taking out more than is in stock is refused by the schema's check, so two concurrent sales
  * can never take the quantity below zero.
  */
-export async function adjustStock(storage: Storage, id: number, input: unknown): Promise<{ item: Item; movement: Movement }> {
+export async function adjustStock(
+  storage: Storage,
+  id: number,
+  input: unknown,
+): Promise<{ item: Item; movement: Movement }> {
   const { delta, reason }: Adjustment = parseInput(adjustmentSchema, input)
   const { db } = storage
   const before = await getItem(db, id)
@@ -161,7 +166,13 @@ export async function adjustStock(storage: Storage, id: number, input: unknown):
   }
   const [item, movement] = await Promise.all([
     getItem(db, id),
-    db.selectFrom('movements').selectAll().where('item_id', '=', id).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('movements')
+      .selectAll()
+      .where('item_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow(),
   ])
   return { item, movement }
 }
@@ -193,13 +204,19 @@ export async function previewImport(db: Kysely<InventoryDB>, csv: string): Promi
   const columns = (header?.cells ?? []).map((cell) => cell.trim().toLowerCase())
   const missing = ['sku', 'name'].filter((column) => !columns.includes(column))
   if (!header || missing.length > 0) {
-    throw new InventoryError('invalid_input', `the header must name the columns ${missing.join(' and ') || 'sku and name'}`, {
-      fields: { csv: `header row needs: ${CSV_COLUMNS.join(', ')}` },
-    })
+    throw new InventoryError(
+      'invalid_input',
+      `the header must name the columns ${missing.join(' and ') || 'sku and name'}`,
+      {
+        fields: { csv: `header row needs: ${CSV_COLUMNS.join(', ')}` },
+      },
+    )
   }
   const unknown = columns.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column))
   if (unknown.length > 0) {
-    throw new InventoryError('invalid_input', `unknown columns: ${unknown.join(', ')}`, { fields: { csv: `unknown columns: ${unknown.join(', ')}` } })
+    throw new InventoryError('invalid_input', `unknown columns: ${unknown.join(', ')}`, {
+      fields: { csv: `unknown columns: ${unknown.join(', ')}` },
+    })
   }
   const existing = new Set((await db.selectFrom('items').select('sku').execute()).map((row) => row.sku))
   const seen = new Map<string, number>()
@@ -207,14 +224,22 @@ export async function previewImport(db: Kysely<InventoryDB>, csv: string): Promi
     const raw = Object.fromEntries(columns.map((column, index) => [column, record.cells[index] ?? '']))
     const sku = (raw.sku ?? '').trim()
     const errors: Record<string, string> = {}
-    if (record.cells.length !== columns.length) errors.row = `${record.cells.length} cells, the header has ${columns.length}`
+    if (record.cells.length !== columns.length)
+      errors.row = `${record.cells.length} cells, the header has ${columns.length}`
     const parsed = newItemSchema.safeParse(toItemInput(raw))
     if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error))
     const firstLine = seen.get(sku)
     if (sku !== '' && firstLine !== undefined) errors.sku ??= `repeats line ${firstLine}`
     else seen.set(sku, record.line)
-    if (Object.keys(errors).length > 0 || !parsed.success) return { line: record.line, sku, action: 'error', item: null, errors }
-    return { line: record.line, sku, action: existing.has(parsed.data.sku) ? 'update' : 'create', item: parsed.data, errors }
+    if (Object.keys(errors).length > 0 || !parsed.success)
+      return { line: record.line, sku, action: 'error', item: null, errors }
+    return {
+      line: record.line,
+      sku,
+      action: existing.has(parsed.data.sku) ? 'update' : 'create',
+      item: parsed.data,
+      errors,
+    }
   })
   return {
     rows,
@@ -230,7 +255,9 @@ export async function previewImport(db: Kysely<InventoryDB>, csv: string): Promi
  */
 export async function applyImport(storage: Storage, csv: string): Promise<{ created: number; updated: number }> {
   const preview = await previewImport(storage.db, csv)
-  const invalid: RowErrors[] = preview.rows.filter((row) => row.action === 'error').map((row) => ({ line: row.line, fields: row.errors }))
+  const invalid: RowErrors[] = preview.rows
+    .filter((row) => row.action === 'error')
+    .map((row) => ({ line: row.line, fields: row.errors }))
   if (invalid.length > 0) {
     throw new InventoryError('invalid_input', `${invalid.length} of ${preview.rows.length} rows cannot be imported`, {
       fields: { csv: 'some rows are invalid' },
@@ -264,7 +291,10 @@ export async function applyImport(storage: Storage, csv: string): Promise<{ crea
             .where('sku', '=', sku)
             .where('quantity', '!=', quantity),
         ),
-      db.updateTable('items').set({ ...fields, quantity, updated_at: at }).where('sku', '=', sku),
+      db
+        .updateTable('items')
+        .set({ ...fields, quantity, updated_at: at })
+        .where('sku', '=', sku),
     )
   }
   if (queries.length > 0) await runGuarded(() => storage.batch(queries))
@@ -316,10 +346,14 @@ async function runGuarded<T>(write: () => Promise<T>): Promise<T> {
     return await write()
   } catch (error) {
     if (error instanceof UniqueConstraintError && error.columns.includes('sku')) {
-      throw new InventoryError('conflict', 'an item with this SKU already exists', { fields: { sku: 'already used by another item' } })
+      throw new InventoryError('conflict', 'an item with this SKU already exists', {
+        fields: { sku: 'already used by another item' },
+      })
     }
     if (error instanceof CheckConstraintError) {
-      throw new InventoryError('invalid_input', 'a value is out of range', { fields: { [checkedColumn(error.constraint)]: 'out of range' } })
+      throw new InventoryError('invalid_input', 'a value is out of range', {
+        fields: { [checkedColumn(error.constraint)]: 'out of range' },
+      })
     }
     throw error
   }

@@ -22,7 +22,9 @@ export async function openBrowserInventory(): Promise<OpenedInventory> {
     if (!(error instanceof UniqueConstraintError)) throw error
   }
   return {
-    client: new ApiInventoryClient(`In this browser · ${storage.adapter}`, (request) => handleApiRequest(request, { storage })),
+    client: new ApiInventoryClient(`In this browser · ${storage.adapter}`, (request) =>
+      handleApiRequest(request, { storage }),
+    ),
     onRemoteChange: (listener) => {
       storage.onChange((event) => {
         if (event.source === 'remote') listener()

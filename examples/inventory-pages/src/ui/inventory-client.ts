@@ -51,7 +51,12 @@ export async function readApiResponse<T>(response: Response): Promise<T> {
   const body = await response.json()
   if (!response.ok) {
     const error = body?.error ?? {}
-    throw new InventoryRequestError(response.status, error.message ?? `the server answered ${response.status}`, error.fields, error.rows)
+    throw new InventoryRequestError(
+      response.status,
+      error.message ?? `the server answered ${response.status}`,
+      error.fields,
+      error.rows,
+    )
   }
   return body as T
 }

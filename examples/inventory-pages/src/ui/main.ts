@@ -37,7 +37,13 @@ async function start(): Promise<void> {
     opened = await openInventory()
   } catch (error) {
     app.replaceChildren(
-      h('div', { class: 'fatal' }, h('h1', {}, 'The inventory could not start'), h('p', {}, describe(error)), h('button', { onclick: () => location.reload() }, 'Try again')),
+      h(
+        'div',
+        { class: 'fatal' },
+        h('h1', {}, 'The inventory could not start'),
+        h('p', {}, describe(error)),
+        h('button', { onclick: () => location.reload() }, 'Try again'),
+      ),
     )
     return
   }
@@ -142,18 +148,27 @@ async function refresh(): Promise<void> {
     renderFilters(overview)
     renderItems(items)
     elements.movements.replaceChildren(
-      ...(movements.length === 0 ? [h('li', { class: 'empty' }, 'No movements yet.')] : movements.map((movement) => renderMovement(movement, true))),
+      ...(movements.length === 0
+        ? [h('li', { class: 'empty' }, 'No movements yet.')]
+        : movements.map((movement) => renderMovement(movement, true))),
     )
   } catch (error) {
     if (request !== listRequest) return
     elements.status.replaceChildren(
-      h('div', { class: 'error-banner', role: 'alert' }, describe(error), ' ', h('button', { type: 'button', onclick: () => refresh() }, 'Retry')),
+      h(
+        'div',
+        { class: 'error-banner', role: 'alert' },
+        describe(error),
+        ' ',
+        h('button', { type: 'button', onclick: () => refresh() }, 'Retry'),
+      ),
     )
   }
 }
 
 function renderStats(overview: Overview): void {
-  const stat = (label: string, value: string, tone?: string) => h('div', { class: tone ? `stat ${tone}` : 'stat' }, h('dt', {}, label), h('dd', {}, value))
+  const stat = (label: string, value: string, tone?: string) =>
+    h('div', { class: tone ? `stat ${tone}` : 'stat' }, h('dt', {}, label), h('dd', {}, value))
   elements.stats.replaceChildren(
     stat('Items', String(overview.item_count)),
     stat('Units', String(overview.unit_count)),
@@ -164,7 +179,10 @@ function renderStats(overview: Overview): void {
 
 function renderFilters(overview: Overview): void {
   const options = (select: HTMLSelectElement, all: string, values: string[], chosen: string | undefined) => {
-    select.replaceChildren(h('option', { value: '' }, all), ...values.map((value) => h('option', { value, selected: value === chosen }, value)))
+    select.replaceChildren(
+      h('option', { value: '' }, all),
+      ...values.map((value) => h('option', { value, selected: value === chosen }, value)),
+    )
   }
   options(elements.category, 'All categories', overview.categories, query.category)
   options(elements.location, 'All locations', overview.locations, query.location)
@@ -174,7 +192,15 @@ function renderItems(items: Item[]): void {
   if (items.length === 0) {
     const filtered = Object.values(query).some(Boolean)
     elements.body.replaceChildren(
-      h('tr', {}, h('td', { colspan: 8, class: 'empty' }, filtered ? 'No item matches these filters.' : 'No items yet. Add one, or import a CSV file.')),
+      h(
+        'tr',
+        {},
+        h(
+          'td',
+          { colspan: 8, class: 'empty' },
+          filtered ? 'No item matches these filters.' : 'No items yet. Add one, or import a CSV file.',
+        ),
+      ),
     )
     return
   }
@@ -202,11 +228,18 @@ function renderItems(items: Item[]): void {
   )
 }
 
-function renderMovement(movement: { delta: number; reason: string; quantity_after: number; created_at: string; sku?: string; name?: string }, withItem: boolean) {
+function renderMovement(
+  movement: { delta: number; reason: string; quantity_after: number; created_at: string; sku?: string; name?: string },
+  withItem: boolean,
+) {
   return h(
     'li',
     {},
-    h('span', { class: movement.delta > 0 ? 'delta in' : 'delta out' }, movement.delta > 0 ? `+${movement.delta}` : String(movement.delta)),
+    h(
+      'span',
+      { class: movement.delta > 0 ? 'delta in' : 'delta out' },
+      movement.delta > 0 ? `+${movement.delta}` : String(movement.delta),
+    ),
     h(
       'span',
       { class: 'what' },
@@ -223,7 +256,12 @@ function openDialog(title: string, content: HTMLElement[], testId: string): HTML
   const dialog = h(
     'dialog',
     { 'data-testid': testId, 'aria-label': title },
-    h('header', {}, h('h2', {}, title), h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: () => dialog.close() }, '×')),
+    h(
+      'header',
+      {},
+      h('h2', {}, title),
+      h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: () => dialog.close() }, '×'),
+    ),
     ...content,
   )
   dialog.addEventListener('close', () => dialog.remove())
@@ -259,7 +297,13 @@ function field(spec: FieldSpec): HTMLElement {
       list: listId,
       autocomplete: 'off',
     }),
-    spec.list ? h('datalist', { id: listId }, spec.list.map((value) => h('option', { value }))) : null,
+    spec.list
+      ? h(
+          'datalist',
+          { id: listId },
+          spec.list.map((value) => h('option', { value })),
+        )
+      : null,
     h('small', { class: 'field-error', role: 'alert' }),
   )
 }
@@ -303,7 +347,10 @@ async function submitting(form: HTMLFormElement, work: () => Promise<void>): Pro
 }
 
 async function openItemDialog(item?: Item): Promise<void> {
-  const overview = await client.listItems({}).then((result) => result.overview).catch(() => null)
+  const overview = await client
+    .listItems({})
+    .then((result) => result.overview)
+    .catch(() => null)
   const form = h(
     'form',
     { class: 'form', novalidate: true },
@@ -315,8 +362,22 @@ async function openItemDialog(item?: Item): Promise<void> {
       item ? null : field({ name: 'quantity', label: 'Opening stock', type: 'number', value: 0, min: '0', step: '1' }),
       field({ name: 'category', label: 'Category', value: item?.category, list: overview?.categories ?? [] }),
       field({ name: 'location', label: 'Location', value: item?.location, list: overview?.locations ?? [] }),
-      field({ name: 'reorder_level', label: 'Reorder at', type: 'number', value: item?.reorder_level ?? 0, min: '0', step: '1' }),
-      field({ name: 'unit_cost', label: 'Unit cost', type: 'number', value: item?.unit_cost ?? 0, min: '0', step: '0.01' }),
+      field({
+        name: 'reorder_level',
+        label: 'Reorder at',
+        type: 'number',
+        value: item?.reorder_level ?? 0,
+        min: '0',
+        step: '1',
+      }),
+      field({
+        name: 'unit_cost',
+        label: 'Unit cost',
+        type: 'number',
+        value: item?.unit_cost ?? 0,
+        min: '0',
+        step: '0.01',
+      }),
     ),
     h('p', { class: 'form-error', role: 'alert' }),
     h(
@@ -374,7 +435,12 @@ function openAdjustDialog(item: Item): void {
       field({ name: 'reason', label: 'Reason', required: true, list: reasons }),
     ),
     h('p', { class: 'form-error', role: 'alert' }),
-    h('div', { class: 'buttons' }, h('span', { class: 'spacer' }), h('button', { type: 'submit', class: 'primary' }, 'Record movement')),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('span', { class: 'spacer' }),
+      h('button', { type: 'submit', class: 'primary' }, 'Record movement'),
+    ),
   )
   const dialog = openDialog(`Adjust ${item.sku}`, [form], 'adjust-dialog')
   form.addEventListener('submit', (event) => {
@@ -408,14 +474,25 @@ async function openDetails(id: number): Promise<void> {
       ...fact('Unit cost', formatMoney(item.unit_cost)),
       ...fact('Updated', formatDate(item.updated_at)),
     )
-    list.replaceChildren(...(movements.length ? movements.map((movement) => renderMovement(movement, false)) : [h('li', { class: 'empty' }, 'No movements yet.')]))
+    list.replaceChildren(
+      ...(movements.length
+        ? movements.map((movement) => renderMovement(movement, false))
+        : [h('li', { class: 'empty' }, 'No movements yet.')]),
+    )
   } catch (error) {
     list.replaceChildren(h('li', { class: 'error-banner', role: 'alert' }, describe(error)))
   }
 }
 
 function openImportDialog(): void {
-  const textarea = h('textarea', { name: 'csv', rows: 8, placeholder: formatCsv(['sku', 'name', 'quantity', 'location', 'category', 'reorder_level', 'unit_cost'], [['HAM-002', 'Ball-peen hammer', 4, 'Aisle 1', 'Hand tools', 2, 11.5]]) })
+  const textarea = h('textarea', {
+    name: 'csv',
+    rows: 8,
+    placeholder: formatCsv(
+      ['sku', 'name', 'quantity', 'location', 'category', 'reorder_level', 'unit_cost'],
+      [['HAM-002', 'Ball-peen hammer', 4, 'Aisle 1', 'Hand tools', 2, 11.5]],
+    ),
+  })
   const file = h('input', { type: 'file', accept: '.csv,text/csv', 'aria-label': 'CSV file' })
   const preview = h('div', { class: 'preview' })
   const applyButton = h('button', { type: 'button', class: 'primary', disabled: true }, 'Import')
@@ -457,10 +534,26 @@ function openImportDialog(): void {
   const dialog = openDialog(
     'Import CSV',
     [
-      h('div', { class: 'form' }, h('p', { class: 'lead' }, 'Columns: sku, name, quantity, location, category, reorder_level, unit_cost. Known SKUs are updated, new ones created; a file with any invalid row imports nothing.'), file, textarea),
+      h(
+        'div',
+        { class: 'form' },
+        h(
+          'p',
+          { class: 'lead' },
+          'Columns: sku, name, quantity, location, category, reorder_level, unit_cost. Known SKUs are updated, new ones created; a file with any invalid row imports nothing.',
+        ),
+        file,
+        textarea,
+      ),
       preview,
       message,
-      h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => showPreview() }, 'Preview'), h('span', { class: 'spacer' }), applyButton),
+      h(
+        'div',
+        { class: 'buttons' },
+        h('button', { type: 'button', onclick: () => showPreview() }, 'Preview'),
+        h('span', { class: 'spacer' }),
+        applyButton,
+      ),
     ],
     'import-dialog',
   )
@@ -470,11 +563,19 @@ function renderPreview(result: ImportPreview): HTMLElement {
   return h(
     'div',
     {},
-    h('p', { class: 'summary', 'data-testid': 'import-summary' }, `${result.create_count} to create, ${result.update_count} to update, ${result.error_count} with errors`),
+    h(
+      'p',
+      { class: 'summary', 'data-testid': 'import-summary' },
+      `${result.create_count} to create, ${result.update_count} to update, ${result.error_count} with errors`,
+    ),
     h(
       'table',
       { class: 'items compact' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Line'), h('th', {}, 'SKU'), h('th', {}, 'Action'), h('th', {}, 'Problems'))),
+      h(
+        'thead',
+        {},
+        h('tr', {}, h('th', {}, 'Line'), h('th', {}, 'SKU'), h('th', {}, 'Action'), h('th', {}, 'Problems')),
+      ),
       h(
         'tbody',
         {},
@@ -485,7 +586,13 @@ function renderPreview(result: ImportPreview): HTMLElement {
             h('td', {}, String(row.line)),
             h('td', { class: 'sku' }, row.sku),
             h('td', {}, row.action),
-            h('td', {}, Object.entries(row.errors).map(([name, text]) => `${name}: ${text}`).join('; ')),
+            h(
+              'td',
+              {},
+              Object.entries(row.errors)
+                .map(([name, text]) => `${name}: ${text}`)
+                .join('; '),
+            ),
           ),
         ),
       ),

@@ -15,14 +15,23 @@ const TOKEN_KEY = 'inventory-api-token'
  */
 export async function openInventory(): Promise<OpenedInventory> {
   const health = await fetch('/api/health', { headers: { accept: 'application/json' } }).then(
-    async (response) => (response.ok && response.headers.get('content-type')?.startsWith('application/json') ? ((await response.json()) as Health) : null),
+    async (response) =>
+      response.ok && response.headers.get('content-type')?.startsWith('application/json')
+        ? ((await response.json()) as Health)
+        : null,
     () => null,
   )
   if (!health) {
     const { openBrowserInventory } = await import('./browser-inventory.js')
     return openBrowserInventory()
   }
-  return { client: new ApiInventoryClient(`Server · ${health.adapter}`, (request) => fetch(request), (renew) => tokenFor(health, renew)) }
+  return {
+    client: new ApiInventoryClient(
+      `Server · ${health.adapter}`,
+      (request) => fetch(request),
+      (renew) => tokenFor(health, renew),
+    ),
+  }
 }
 
 interface Health {
@@ -35,7 +44,9 @@ function tokenFor(health: Health, renew: boolean): string | null {
   if (!health.writes_require_token) return null
   const saved = localStorage.getItem(TOKEN_KEY)
   if (saved && !renew) return saved
-  const given = prompt(renew && saved ? 'The API token was refused. Enter the right one:' : 'Changes need the API token:')?.trim()
+  const given = prompt(
+    renew && saved ? 'The API token was refused. Enter the right one:' : 'Changes need the API token:',
+  )?.trim()
   if (given) localStorage.setItem(TOKEN_KEY, given)
   return given || null
 }

@@ -46,8 +46,24 @@ export function describeApiContract(name: string, start: StartApiServer): void {
     })
 
     it('creates an item and records its opening stock as a movement', async () => {
-      const item = await create({ sku: 'API-1', name: 'Bench vice', quantity: 5, location: 'Bay 9', category: 'Vices', reorder_level: 2, unit_cost: 39.5 })
-      expect(item).toMatchObject({ sku: 'API-1', name: 'Bench vice', quantity: 5, location: 'Bay 9', category: 'Vices', reorder_level: 2, unit_cost: 39.5 })
+      const item = await create({
+        sku: 'API-1',
+        name: 'Bench vice',
+        quantity: 5,
+        location: 'Bay 9',
+        category: 'Vices',
+        reorder_level: 2,
+        unit_cost: 39.5,
+      })
+      expect(item).toMatchObject({
+        sku: 'API-1',
+        name: 'Bench vice',
+        quantity: 5,
+        location: 'Bay 9',
+        category: 'Vices',
+        reorder_level: 2,
+        unit_cost: 39.5,
+      })
       const { status, body } = await call('GET', `/api/items/${item.id}`)
       expect(status).toBe(200)
       expect(body.item.sku).toBe('API-1')
@@ -55,8 +71,22 @@ export function describeApiContract(name: string, start: StartApiServer): void {
     })
 
     it('searches by name or SKU and filters by category, location and low stock', async () => {
-      await create({ sku: 'FLT-A', name: 'Orange traffic cone', quantity: 1, category: 'Signs', location: 'Yard', reorder_level: 3 })
-      await create({ sku: 'FLT-B', name: 'Warning sign', quantity: 10, category: 'Signs', location: 'Shed', reorder_level: 3 })
+      await create({
+        sku: 'FLT-A',
+        name: 'Orange traffic cone',
+        quantity: 1,
+        category: 'Signs',
+        location: 'Yard',
+        reorder_level: 3,
+      })
+      await create({
+        sku: 'FLT-B',
+        name: 'Warning sign',
+        quantity: 10,
+        category: 'Signs',
+        location: 'Shed',
+        reorder_level: 3,
+      })
       const skus = async (query: string) =>
         ((await call('GET', `/api/items?${query}`)).body.items as { sku: string }[]).map((item) => item.sku)
       expect(await skus('q=traffic')).toEqual(['FLT-A'])
@@ -77,7 +107,13 @@ export function describeApiContract(name: string, start: StartApiServer): void {
 
     it('rejects invalid items with 400 naming each field, and stores nothing', async () => {
       const before = await itemCount()
-      const { status, body } = await call('POST', '/api/items', { sku: ' ', name: 'x', quantity: -1, unit_cost: 'cheap', colour: 'red' })
+      const { status, body } = await call('POST', '/api/items', {
+        sku: ' ',
+        name: 'x',
+        quantity: -1,
+        unit_cost: 'cheap',
+        colour: 'red',
+      })
       expect(status).toBe(400)
       expect(body.error.code).toBe('invalid_input')
       expect(Object.keys(body.error.fields).sort()).toEqual(['colour', 'quantity', 'sku', 'unit_cost'])
@@ -152,7 +188,9 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       const delivery = await call('POST', `/api/items/${item.id}/adjust`, { delta: 5, reason: 'delivery' })
       expect(delivery.body.item.quantity).toBe(12)
       const { body } = await call('GET', `/api/movements?item_id=${item.id}`)
-      expect(body.movements.map((movement: { delta: number; reason: string }) => [movement.delta, movement.reason])).toEqual([
+      expect(
+        body.movements.map((movement: { delta: number; reason: string }) => [movement.delta, movement.reason]),
+      ).toEqual([
         [5, 'delivery'],
         [-3, 'sale'],
         [10, 'opening stock'],
@@ -202,7 +240,8 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       expect(unchanged.body.create_count).toBe(0)
       expect(unchanged.body.error_count).toBe(0)
 
-      const csv = 'sku,name,quantity\r\nCSV-1,Garden hose,6\r\nCSV-2,Sprinkler,3\r\n,No sku,1\r\nCSV-3,Rake,-2\r\nCSV-2,Again,1\r\n'
+      const csv =
+        'sku,name,quantity\r\nCSV-1,Garden hose,6\r\nCSV-2,Sprinkler,3\r\n,No sku,1\r\nCSV-3,Rake,-2\r\nCSV-2,Again,1\r\n'
       const preview = await call('POST', '/api/import/preview', { csv })
       expect(preview.body.rows.map((row: { line: number; action: string }) => [row.line, row.action])).toEqual([
         [2, 'update'],
@@ -266,7 +305,10 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       })
 
     it('refuses writes without the right bearer token and stores nothing', async () => {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'let-me-write' }] as Record<string, string>[]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'let-me-write' }] as Record<
+        string,
+        string
+      >[]) {
         const response = await post(headers)
         expect(response.status).toBe(401)
         expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized')

@@ -6,7 +6,9 @@ import { startNodeServer } from '../../src/server/node-server.js'
 import type { ApiServer } from './api-contract.js'
 
 /** The Node server on a free port and a fresh SQLite file in a temporary folder, removed on close. */
-export async function startNodeApiServer(options: { apiToken?: string } = {}): Promise<ApiServer & { seeded: boolean }> {
+export async function startNodeApiServer(
+  options: { apiToken?: string } = {},
+): Promise<ApiServer & { seeded: boolean }> {
   const folder = mkdtempSync(join(tmpdir(), 'inventory-pages-'))
   const server = await startNodeServer({
     filename: join(folder, 'inventory.sqlite'),

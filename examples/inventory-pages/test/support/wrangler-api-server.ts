@@ -31,9 +31,25 @@ export async function startWranglerApiServer(options: { apiToken?: string } = {}
     env: environment,
   })
   const [port, inspectorPort] = [await freePort(), await freePort()]
-  const args = ['pages', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir]
+  const args = [
+    'pages',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    persistDir,
+  ]
   if (options.apiToken) args.push('--binding', `INVENTORY_API_TOKEN=${options.apiToken}`)
-  const child = spawn(wranglerBin, args, { cwd: projectDir, env: environment, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(wranglerBin, args, {
+    cwd: projectDir,
+    env: environment,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout?.on('data', (chunk) => (output += chunk))
   child.stderr?.on('data', (chunk) => (output += chunk))
@@ -55,7 +71,10 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   const deadline = Date.now() + 45_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler pages dev exited with ${child.exitCode}:\n${output()}`)
-    const ready = await fetch(`${url}/api/health`).then((response) => response.ok, () => false)
+    const ready = await fetch(`${url}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    )
     if (ready) return
     await new Promise((done) => setTimeout(done, 200))
   }
@@ -67,7 +86,10 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return
   const exited = new Promise((done) => child.once('exit', done))
   process.kill(-child.pid, 'SIGTERM')
-  const timer = setTimeout(() => child.pid !== undefined && child.exitCode === null && process.kill(-child.pid, 'SIGKILL'), 5000)
+  const timer = setTimeout(
+    () => child.pid !== undefined && child.exitCode === null && process.kill(-child.pid, 'SIGKILL'),
+    5000,
+  )
   await exited
   clearTimeout(timer)
 }

@@ -57,7 +57,8 @@ export function renderLineChart(chart: LineChart): string {
     const colour = COLOURS[index % COLOURS.length]
     const path = series.points.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ')
     parts.push(`<polyline points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`)
-    for (const [x, y] of series.points) parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"/>`)
+    for (const [x, y] of series.points)
+      parts.push(`<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${colour}"/>`)
     const legendY = MARGIN.top + 10 + index * 18
     parts.push(
       `<line x1="${WIDTH - MARGIN.right + 12}" y1="${legendY}" x2="${WIDTH - MARGIN.right + 32}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,

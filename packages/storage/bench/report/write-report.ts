@@ -36,7 +36,10 @@ export function writeBenchmarkReport(run: BenchmarkRun, docsDir: URL): void {
       yLabel: 'rows per second',
       logX: true,
       series: [
-        { name: 'sqlite adapter', points: run.sqliteInsertScaling.map((row) => [row.batchSize, row.adapterRowsPerSecond]) },
+        {
+          name: 'sqlite adapter',
+          points: run.sqliteInsertScaling.map((row) => [row.batchSize, row.adapterRowsPerSecond]),
+        },
         { name: 'better-sqlite3', points: run.sqliteInsertScaling.map((row) => [row.batchSize, row.rawRowsPerSecond]) },
       ],
     }),
@@ -152,14 +155,21 @@ function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
     lines.push(
       '| benchmark | subject | median | unit | rounds |',
       '|---|---|---|---|---|',
-      ...run.browser.map((result) => `| ${result.name} | ${result.subject} | ${result.median.toFixed(3)} | ${result.unit} | ${result.rounds} |`),
+      ...run.browser.map(
+        (result) =>
+          `| ${result.name} | ${result.subject} | ${result.median.toFixed(3)} | ${result.unit} | ${result.rounds} |`,
+      ),
     )
-    if (commitChart) lines.push('', '![indexeddb commit latency by database size](benchmarks/indexeddb-commit-latency.svg)')
+    if (commitChart)
+      lines.push('', '![indexeddb commit latency by database size](benchmarks/indexeddb-commit-latency.svg)')
   }
   const missed = run.sqlite.filter((result) => result.met === false)
   if (missed.length > 0) {
     lines.push('', '## Targets missed in this run, and why', '')
-    for (const result of missed) lines.push(`- **${result.name}**: ${result.ratio.toFixed(2)}× against a target of ≤ ${result.target}×. ${MISS_CAUSES[result.name] ?? ''}`)
+    for (const result of missed)
+      lines.push(
+        `- **${result.name}**: ${result.ratio.toFixed(2)}× against a target of ≤ ${result.target}×. ${MISS_CAUSES[result.name] ?? ''}`,
+      )
   }
   lines.push('', '## local-storage vs one JSON string per row (Chromium)', '')
   if ('skipped' in run.localStorage) {
@@ -170,7 +180,9 @@ function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
       '',
       '| benchmark | subject | value | unit |',
       '|---|---|---|---|',
-      ...run.localStorage.map((result) => `| ${result.name} | ${result.subject} | ${formatValue(result.median)} | ${result.unit} |`),
+      ...run.localStorage.map(
+        (result) => `| ${result.name} | ${result.subject} | ${formatValue(result.median)} | ${result.unit} |`,
+      ),
       '',
       'A one-row commit writes only the pages it changed; its cost stays flat as the database grows:',
       '',
@@ -193,10 +205,15 @@ function targetRows(run: BenchmarkRun): string[] {
   const rows: string[] = []
   for (const result of run.sqlite) {
     if (result.target === undefined) continue
-    rows.push(`| sqlite: ${result.name} ≤ ${result.target}× | ${result.ratio.toFixed(2)}× | ${result.met ? 'yes' : 'no'} |`)
+    rows.push(
+      `| sqlite: ${result.name} ≤ ${result.target}× | ${result.ratio.toFixed(2)}× | ${result.met ? 'yes' : 'no'} |`,
+    )
   }
   const adapterRow = run.d1.find((row) => row.name.startsWith('adapter'))
-  if (adapterRow) rows.push(`| d1: 10,000 rows × 4 columns in one call, no error | ${adapterRow.roundTrips} round trip(s), ${adapterRow.statements} statements | ${adapterRow.roundTrips === 1 ? 'yes' : 'no'} |`)
+  if (adapterRow)
+    rows.push(
+      `| d1: 10,000 rows × 4 columns in one call, no error | ${adapterRow.roundTrips} round trip(s), ${adapterRow.statements} statements | ${adapterRow.roundTrips === 1 ? 'yes' : 'no'} |`,
+    )
   const browser = run.browser
   if ('skipped' in browser) {
     rows.push('| indexeddb: 50 MB / 1 MB one-row commit ≤ 2× | not measured | — |')
@@ -205,14 +222,21 @@ function targetRows(run: BenchmarkRun): string[] {
     const commits = commitCosts(browser)
     const commit = (megabytes: number) => commits.find(([size]) => size === megabytes)?.[1]
     const [small, large] = [commit(1), commit(50)]
-    if (small && large) rows.push(`| indexeddb: 50 MB / 1 MB one-row commit ≤ 2× | ${(large / small).toFixed(2)}× | ${large / small <= 2 ? 'yes' : 'no'} |`)
+    if (small && large)
+      rows.push(
+        `| indexeddb: 50 MB / 1 MB one-row commit ≤ 2× | ${(large / small).toFixed(2)}× | ${large / small <= 2 ? 'yes' : 'no'} |`,
+      )
     for (const name of ['indexed point read', 'bulk insert 10,000 rows']) {
       const ours = browser.find((result) => result.name === name && result.subject === '@inventory/storage')
       const dexie = browser.find((result) => result.name === name && result.subject === 'Dexie')
-      if (ours && dexie) rows.push(`| indexeddb faster than Dexie: ${name} | ${(ours.median / dexie.median).toFixed(2)}× Dexie’s time | ${ours.median < dexie.median ? 'yes' : 'no'} |`)
+      if (ours && dexie)
+        rows.push(
+          `| indexeddb faster than Dexie: ${name} | ${(ours.median / dexie.median).toFixed(2)}× Dexie’s time | ${ours.median < dexie.median ? 'yes' : 'no'} |`,
+        )
     }
   }
-  const density = 'skipped' in run.localStorage ? undefined : run.localStorage.find((result) => result.subject === 'ratio')
+  const density =
+    'skipped' in run.localStorage ? undefined : run.localStorage.find((result) => result.subject === 'ratio')
   rows.push(
     density
       ? `| local-storage: ≥ 2× the rows of JSON-per-row before quota | ${density.median.toFixed(2)}× | ${density.median >= 2 ? 'yes' : 'no'} |`

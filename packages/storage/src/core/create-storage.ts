@@ -42,13 +42,19 @@ export async function createStorage<DB>(options: CreateStorageOptions): Promise<
       continue
     }
     if (!available) {
-      skipped.push({ adapter: candidate.name, reason: candidate.unavailableReason?.() ?? 'not available in this runtime' })
+      skipped.push({
+        adapter: candidate.name,
+        reason: candidate.unavailableReason?.() ?? 'not available in this runtime',
+      })
       continue
     }
     try {
       const provider = await candidate.open<DB>()
       options.onSelect?.({ adapter: candidate.name, skipped })
-      log(options.debug, `chose ${candidate.name}${skipped.length > 0 ? ` after skipping ${describeSkipped(skipped)}` : ''}`)
+      log(
+        options.debug,
+        `chose ${candidate.name}${skipped.length > 0 ? ` after skipping ${describeSkipped(skipped)}` : ''}`,
+      )
       return provider
     } catch (error) {
       skipped.push({ adapter: candidate.name, reason: `failed to open: ${describe(error)}` })

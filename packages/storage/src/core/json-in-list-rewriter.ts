@@ -41,7 +41,11 @@ export class JsonInListRewriter extends OperationNodeTransformer {
         return
       }
       if (!isOperationNode(value) || ValueNode.is(value) || PrimitiveValueListNode.is(value)) return
-      if (BinaryOperationNode.is(value) && isInOperator(value.operator) && PrimitiveValueListNode.is(value.rightOperand)) {
+      if (
+        BinaryOperationNode.is(value) &&
+        isInOperator(value.operator) &&
+        PrimitiveValueListNode.is(value.rightOperand)
+      ) {
         lists.push(value.rightOperand)
       }
       for (const child of Object.values(value)) visit(child)

@@ -81,7 +81,11 @@ export async function runMigrations(
         // Checked again inside the transaction: another tab or process migrating the same
         // database at the same time may have applied it since the history was read.
         const appliedMeanwhile = await db.transaction().execute(async (trx) => {
-          const recorded = await trx.selectFrom(MIGRATION_TABLE).select('name').where('name', '=', name).executeTakeFirst()
+          const recorded = await trx
+            .selectFrom(MIGRATION_TABLE)
+            .select('name')
+            .where('name', '=', name)
+            .executeTakeFirst()
           if (recorded) return true
           await migration.up(trx)
           await bookkeepingRow(trx, name).execute()
@@ -129,7 +133,11 @@ export async function exportMigrationsSql(migrations: Record<string, Migration>)
   const result: MigrationSql[] = []
   for (const name of Object.keys(migrations).sort()) {
     const statements = await recordMigration(migrations[name] as Migration, name, 'export')
-    const all = [...bookkeeping, ...statements, bookkeepingRow(db, name, sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`).compile()]
+    const all = [
+      ...bookkeeping,
+      ...statements,
+      bookkeepingRow(db, name, sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`).compile(),
+    ]
     result.push({ name, sql: `${all.map((query) => `${inlineParameters(query)};`).join('\n')}\n` })
   }
   return result
@@ -217,7 +225,10 @@ function recordingKysely(statements: CompiledQuery[]): Kysely<any> {
 function isRead(query: CompiledQuery): boolean {
   if (SelectQueryNode.is(query.query)) return true
   if (!RawNode.is(query.query)) return false
-  return /^\s*(?:select|pragma|explain|values)\b/i.test(query.sql) || (/^\s*with\b/i.test(query.sql) && writtenTables(query).length === 0)
+  return (
+    /^\s*(?:select|pragma|explain|values)\b/i.test(query.sql) ||
+    (/^\s*with\b/i.test(query.sql) && writtenTables(query).length === 0)
+  )
 }
 
 /** Writes bound parameters into the SQL text as SQLite literals, skipping `?` inside quotes. */
@@ -249,12 +260,14 @@ function inlineParameters(query: CompiledQuery): string {
 function sqlLiteral(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new StorageError('INVALID_PARAMETER', `cannot write ${value} as SQL`, { adapter: 'export' })
+    if (!Number.isFinite(value))
+      throw new StorageError('INVALID_PARAMETER', `cannot write ${value} as SQL`, { adapter: 'export' })
     return String(value)
   }
   if (typeof value === 'bigint') return String(value)
   if (typeof value === 'boolean') return value ? '1' : '0'
-  if (value instanceof Uint8Array) return `X'${Array.from(value, (byte) => byte.toString(16).padStart(2, '0')).join('')}'`
+  if (value instanceof Uint8Array)
+    return `X'${Array.from(value, (byte) => byte.toString(16).padStart(2, '0')).join('')}'`
   if (value instanceof Date) return sqlLiteral(value.toISOString())
   return `'${String(value).replaceAll("'", "''")}'`
 }

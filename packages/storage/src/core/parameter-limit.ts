@@ -43,7 +43,12 @@ export function planWithinParameterLimit(
   return singleStatement(readInListsFromJson(query, maxParameters, adapter) ?? query)
 }
 
-function splitInsert(query: CompiledQuery, node: InsertQueryNode, values: ValuesNode, maxParameters: number): ExecutionPlan {
+function splitInsert(
+  query: CompiledQuery,
+  node: InsertQueryNode,
+  values: ValuesNode,
+  maxParameters: number,
+): ExecutionPlan {
   const rows = values.values
   const parametersPerRow = Math.ceil(query.parameters.length / rows.length)
   const rowsPerStatement = Math.max(1, Math.floor(maxParameters / Math.max(1, parametersPerRow)))

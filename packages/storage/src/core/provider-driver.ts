@@ -1,11 +1,4 @@
-import type {
-  CompiledQuery,
-  DatabaseConnection,
-  Driver,
-  QueryCompiler,
-  QueryResult,
-  TransactionSettings,
-} from 'kysely'
+import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import { StorageError } from './errors.js'
 import { mapEngineError } from './map-engine-error.js'
 import { type ExecutionPlan, planWithinParameterLimit } from './parameter-limit.js'

@@ -1,4 +1,11 @@
-import { type CompiledQuery, DeleteQueryNode, InsertQueryNode, type QueryResult, SelectQueryNode, UpdateQueryNode } from 'kysely'
+import {
+  type CompiledQuery,
+  DeleteQueryNode,
+  InsertQueryNode,
+  type QueryResult,
+  SelectQueryNode,
+  UpdateQueryNode,
+} from 'kysely'
 
 /**
  * One result shape for a query, whatever the engine reported. Engines disagree on the edges:
@@ -21,5 +28,8 @@ export function toUniformResult<R>(query: CompiledQuery, result: QueryResult<R>)
   if (!insert && !UpdateQueryNode.is(node) && !DeleteQueryNode.is(node)) return result
   if (node.returning) return { rows: result.rows, numAffectedRows: BigInt(result.rows.length) }
   if (insert || result.insertId === undefined) return result
-  return { rows: result.rows, ...(result.numAffectedRows === undefined ? {} : { numAffectedRows: result.numAffectedRows }) }
+  return {
+    rows: result.rows,
+    ...(result.numAffectedRows === undefined ? {} : { numAffectedRows: result.numAffectedRows }),
+  }
 }

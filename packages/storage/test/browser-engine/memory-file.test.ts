@@ -47,7 +47,14 @@ describe('MemoryFile', () => {
 
   it('reports a truncation as a smaller page count, and loads stored pages without recording them', () => {
     const file = new MemoryFile(4)
-    file.load(new Map([[1, bytes(1, 1, 1, 1)], [2, bytes(2, 2, 2, 2)], [3, bytes(3, 3, 3, 3)]]), 3)
+    file.load(
+      new Map([
+        [1, bytes(1, 1, 1, 1)],
+        [2, bytes(2, 2, 2, 2)],
+        [3, bytes(3, 3, 3, 3)],
+      ]),
+      3,
+    )
     expect(file.hasChanges).toBe(false)
     file.truncate(8)
     expect(file.changes()).toEqual({ pageCount: 2, pages: new Map() })

@@ -59,7 +59,9 @@ describe('local-storage in Chromium: the real quota', () => {
     const adapter = localStorageAdapter({ name })
     const storage = await createStorage<ItemsDB>({ adapters: adapter })
     open.push(storage)
-    await sql`create table items (id integer primary key, sku text not null unique, name text not null)`.execute(storage.db)
+    await sql`create table items (id integer primary key, sku text not null unique, name text not null)`.execute(
+      storage.db,
+    )
     fillLeaving(150_000)
     let stored = 0
     let failure: unknown
@@ -77,7 +79,12 @@ describe('local-storage in Chromium: the real quota', () => {
     expect(failure).toBeInstanceOf(StorageQuotaError)
     expect(stored).toBeGreaterThan(100)
     const count = async (provider: StorageProvider<ItemsDB>) =>
-      (await provider.db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+      (
+        await provider.db
+          .selectFrom('items')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n
     expect(await count(storage)).toBe(stored)
     const reopened = await createStorage<ItemsDB>({ adapters: adapter })
     open.push(reopened)
@@ -86,8 +93,14 @@ describe('local-storage in Chromium: the real quota', () => {
       { integrity_check: 'ok' },
     ])
 
-    await storage.db.deleteFrom('items').where('id', '<=', Math.floor(stored / 2)).execute()
-    await storage.db.insertInto('items').values({ id: stored + 1, sku: 'after', name: 'after the delete' }).execute()
+    await storage.db
+      .deleteFrom('items')
+      .where('id', '<=', Math.floor(stored / 2))
+      .execute()
+    await storage.db
+      .insertInto('items')
+      .values({ id: stored + 1, sku: 'after', name: 'after the delete' })
+      .execute()
     await storage.close()
     const afterDelete = await createStorage<ItemsDB>({ adapters: adapter })
     open.push(afterDelete)

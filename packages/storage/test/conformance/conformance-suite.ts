@@ -147,9 +147,22 @@ export function runConformanceSuite(
             big: Number.MAX_SAFE_INTEGER,
           })
           .execute()
-        await db.insertInto('items').values({ sku: 'W', name: 'neg', big: -Number.MAX_SAFE_INTEGER, price: -0.1 }).execute()
-        const rows = await db.selectFrom('items').select(['name', 'quantity', 'price', 'note', 'data', 'big']).orderBy('sku').execute()
-        expect(rows[0]).toMatchObject({ name: 'zß€😀 \'quoted\' "double"', quantity: 42, price: 12.5, note: null, big: 9007199254740991 })
+        await db
+          .insertInto('items')
+          .values({ sku: 'W', name: 'neg', big: -Number.MAX_SAFE_INTEGER, price: -0.1 })
+          .execute()
+        const rows = await db
+          .selectFrom('items')
+          .select(['name', 'quantity', 'price', 'note', 'data', 'big'])
+          .orderBy('sku')
+          .execute()
+        expect(rows[0]).toMatchObject({
+          name: 'zß€😀 \'quoted\' "double"',
+          quantity: 42,
+          price: 12.5,
+          note: null,
+          big: 9007199254740991,
+        })
         expect(typeof rows[0]?.quantity).toBe('number')
         expect(rows[0]?.data).toBeInstanceOf(Uint8Array)
         expect([...(rows[0]?.data ?? [])]).toEqual([0, 1, 2, 254, 255])
@@ -173,7 +186,12 @@ export function runConformanceSuite(
       it('stores booleans as 1/0 and dates as ISO text, and refuses undefined parameters', async () => {
         await db
           .insertInto('items')
-          .values({ sku: 'B', name: 'bool', quantity: true as unknown as number, note: new Date(Date.UTC(2026, 0, 2)) as unknown as string })
+          .values({
+            sku: 'B',
+            name: 'bool',
+            quantity: true as unknown as number,
+            note: new Date(Date.UTC(2026, 0, 2)) as unknown as string,
+          })
           .execute()
         const row = await db.selectFrom('items').select(['quantity', 'note']).executeTakeFirstOrThrow()
         expect(row).toEqual({ quantity: 1, note: '2026-01-02T00:00:00.000Z' })
@@ -231,7 +249,9 @@ export function runConformanceSuite(
         const aboveAverage = await db
           .selectFrom('items')
           .select('sku')
-          .where('quantity', '>', (eb) => eb.selectFrom('items').select((inner) => inner.fn.avg<number>('quantity').as('avg')))
+          .where('quantity', '>', (eb) =>
+            eb.selectFrom('items').select((inner) => inner.fn.avg<number>('quantity').as('avg')),
+          )
           .execute()
         expect(aboveAverage).toEqual([{ sku: 'C' }])
 
@@ -239,7 +259,11 @@ export function runConformanceSuite(
           .selectFrom('categories')
           .select((eb) => [
             'name',
-            eb.selectFrom('items').whereRef('items.category_id', '=', 'categories.id').select(eb.fn.countAll<number>().as('n')).as('items'),
+            eb
+              .selectFrom('items')
+              .whereRef('items.category_id', '=', 'categories.id')
+              .select(eb.fn.countAll<number>().as('n'))
+              .as('items'),
           ])
           .orderBy('name')
           .execute()
@@ -255,19 +279,31 @@ export function runConformanceSuite(
           .insertInto('items')
           .values({ sku: 'U', name: 'second', quantity: 4 })
           .onConflict((conflict) =>
-            conflict.column('sku').doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), quantity: sql`quantity + excluded.quantity` })),
+            conflict
+              .column('sku')
+              .doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), quantity: sql`quantity + excluded.quantity` })),
           )
           .returning(['name', 'quantity'])
           .execute()
         expect(upserted).toEqual([{ name: 'second', quantity: 5 }])
-        await db.insertInto('items').values({ sku: 'U', name: 'ignored' }).onConflict((conflict) => conflict.doNothing()).execute()
-        expect(await db.selectFrom('items').select(['name', 'quantity']).execute()).toEqual([{ name: 'second', quantity: 5 }])
+        await db
+          .insertInto('items')
+          .values({ sku: 'U', name: 'ignored' })
+          .onConflict((conflict) => conflict.doNothing())
+          .execute()
+        expect(await db.selectFrom('items').select(['name', 'quantity']).execute()).toEqual([
+          { name: 'second', quantity: 5 },
+        ])
       })
 
       it('inserts more rows than one statement may carry parameters for, atomically', async () => {
         const limit = capabilities.maxBoundParameters ?? 32766
         const count = Math.ceil(limit / 3) + 10
-        const rows = Array.from({ length: count }, (_, index) => ({ sku: `S${index}`, name: `n${index}`, quantity: index }))
+        const rows = Array.from({ length: count }, (_, index) => ({
+          sku: `S${index}`,
+          name: `n${index}`,
+          quantity: index,
+        }))
         const result = await db.insertInto('items').values(rows).executeTakeFirstOrThrow()
         expect(result.numInsertedOrUpdatedRows).toBe(BigInt(count))
         const stats = await db
@@ -279,14 +315,20 @@ export function runConformanceSuite(
         const clash = Array.from({ length: count }, (_, index) => ({ sku: `T${index}`, name: 't' }))
         clash[count - 1] = { sku: 'S0', name: 'duplicate at the very end' }
         await expect(db.insertInto('items').values(clash).execute()).rejects.toBeInstanceOf(UniqueConstraintError)
-        const after = await db.selectFrom('items').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+        const after = await db
+          .selectFrom('items')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirstOrThrow()
         expect(after.count).toBe(count)
       })
 
       it('returns rows of a large multi-row insert with returning, in order', async () => {
         const limit = capabilities.maxBoundParameters ?? 32766
         const count = Math.ceil(limit / 2) + 3
-        const rows = Array.from({ length: count }, (_, index) => ({ sku: `R${String(index).padStart(6, '0')}`, name: 'r' }))
+        const rows = Array.from({ length: count }, (_, index) => ({
+          sku: `R${String(index).padStart(6, '0')}`,
+          name: 'r',
+        }))
         const returned = await db.insertInto('items').values(rows).returning('sku').execute()
         expect(returned.map((row) => row.sku)).toEqual(rows.map((row) => row.sku))
       })
@@ -295,9 +337,18 @@ export function runConformanceSuite(
     describe('constraint errors', () => {
       it('maps a unique violation with its table and columns', async () => {
         await db.insertInto('items').values({ sku: 'D', name: 'one' }).execute()
-        const error = await db.insertInto('items').values({ sku: 'D', name: 'two' }).execute().catch((e: unknown) => e)
+        const error = await db
+          .insertInto('items')
+          .values({ sku: 'D', name: 'two' })
+          .execute()
+          .catch((e: unknown) => e)
         expect(error).toBeInstanceOf(UniqueConstraintError)
-        expect(error).toMatchObject({ code: 'UNIQUE_CONSTRAINT', table: 'items', columns: ['sku'], adapter: storage.adapter })
+        expect(error).toMatchObject({
+          code: 'UNIQUE_CONSTRAINT',
+          table: 'items',
+          columns: ['sku'],
+          adapter: storage.adapter,
+        })
       })
 
       it('maps a composite unique violation with every column', async () => {
@@ -322,21 +373,33 @@ export function runConformanceSuite(
       })
 
       it('enforces and maps foreign keys', async () => {
-        const error = await db.insertInto('movements').values({ item_id: 999, delta: 1 }).execute().catch((e: unknown) => e)
+        const error = await db
+          .insertInto('movements')
+          .values({ item_id: 999, delta: 1 })
+          .execute()
+          .catch((e: unknown) => e)
         expect(error).toBeInstanceOf(ForeignKeyConstraintError)
         expect((error as ForeignKeyConstraintError).code).toBe('FOREIGN_KEY_CONSTRAINT')
         expect(await db.selectFrom('movements').selectAll().execute()).toEqual([])
       })
 
       it('cascades deletes along foreign keys', async () => {
-        const item = await db.insertInto('items').values({ sku: 'F', name: 'f' }).returning('id').executeTakeFirstOrThrow()
+        const item = await db
+          .insertInto('items')
+          .values({ sku: 'F', name: 'f' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
         await db.insertInto('movements').values({ item_id: item.id, delta: 2 }).execute()
         await db.deleteFrom('items').where('id', '=', item.id).execute()
         expect(await db.selectFrom('movements').selectAll().execute()).toEqual([])
       })
 
       it('maps a check violation with the constraint', async () => {
-        const error = await db.insertInto('items').values({ sku: 'C', name: 'c', quantity: -1 }).execute().catch((e: unknown) => e)
+        const error = await db
+          .insertInto('items')
+          .values({ sku: 'C', name: 'c', quantity: -1 })
+          .execute()
+          .catch((e: unknown) => e)
         expect(error).toBeInstanceOf(CheckConstraintError)
         expect(error).toMatchObject({ code: 'CHECK_CONSTRAINT', constraint: 'quantity_not_negative' })
         expect((error as Error).message).toContain(`[@inventory/storage] [${storage.adapter}]`)
@@ -383,7 +446,9 @@ export function runConformanceSuite(
           ])
           .catch((e: unknown) => e)
         expect(failure).toBeInstanceOf(UniqueConstraintError)
-        expect(await db.selectFrom('items').select(['sku', 'quantity']).execute()).toEqual([{ sku: 'KEEP', quantity: 1 }])
+        expect(await db.selectFrom('items').select(['sku', 'quantity']).execute()).toEqual([
+          { sku: 'KEEP', quantity: 1 },
+        ])
       })
 
       it('accepts an empty list', async () => {
@@ -396,8 +461,15 @@ export function runConformanceSuite(
         it('commits when the callback resolves', async () => {
           const result = await storage.transaction(async (trx) => {
             await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
-            const row = await trx.selectFrom('items').select('quantity').where('sku', '=', 'T').executeTakeFirstOrThrow()
-            await trx.updateTable('items').set({ quantity: row.quantity + 1 }).execute()
+            const row = await trx
+              .selectFrom('items')
+              .select('quantity')
+              .where('sku', '=', 'T')
+              .executeTakeFirstOrThrow()
+            await trx
+              .updateTable('items')
+              .set({ quantity: row.quantity + 1 })
+              .execute()
             return row.quantity
           })
           expect(result).toBe(1)
@@ -468,7 +540,11 @@ export function runConformanceSuite(
             await db.schema.createTable(`t_${name}`).addColumn('id', 'integer').execute()
           },
         })
-        const report = await storage.migrate({ ...conformanceMigrations, '0005_b': track('0005_b'), '0004_a': track('0004_a') })
+        const report = await storage.migrate({
+          ...conformanceMigrations,
+          '0005_b': track('0005_b'),
+          '0004_a': track('0004_a'),
+        })
         expect(report.applied).toEqual(['0004_a', '0005_b'])
         expect(order).toEqual(['0004_a', '0005_b'])
       })
@@ -490,8 +566,13 @@ export function runConformanceSuite(
         expect((failure as Error).cause).toBeInstanceOf(UniqueConstraintError)
         const tables = await sql<{ name: string }>`select name from sqlite_master where name = 'half_done'`.execute(db)
         expect(tables.rows).toEqual([])
-        expect(await db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([{ name: 'parts' }, { name: 'tools' }])
-        const recorded = await sql<{ name: string }>`select name from kysely_migration where name = '0003_broken'`.execute(db)
+        expect(await db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+          { name: 'parts' },
+          { name: 'tools' },
+        ])
+        const recorded = await sql<{
+          name: string
+        }>`select name from kysely_migration where name = '0003_broken'`.execute(db)
         expect(recorded.rows).toEqual([])
       })
 
@@ -521,7 +602,10 @@ export function runConformanceSuite(
         const tables = await db.introspection.getTables()
         expect(tables.map((table) => table.name).sort()).toEqual(['categories', 'items', 'locations', 'movements'])
         const items = tables.find((table) => table.name === 'items')
-        expect(items?.columns.find((column) => column.name === 'sku')).toMatchObject({ isNullable: false, dataType: 'TEXT' })
+        expect(items?.columns.find((column) => column.name === 'sku')).toMatchObject({
+          isNullable: false,
+          dataType: 'TEXT',
+        })
       })
     })
 
@@ -544,7 +628,11 @@ export function runConformanceSuite(
       })
 
       it('fires once per batch with every table written', async () => {
-        const item = await db.insertInto('items').values({ sku: 'E', name: 'e' }).returning('id').executeTakeFirstOrThrow()
+        const item = await db
+          .insertInto('items')
+          .values({ sku: 'E', name: 'e' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
         events.length = 0
         await storage.batch([
           db.insertInto('movements').values({ item_id: item.id, delta: 1 }),
@@ -563,9 +651,16 @@ export function runConformanceSuite(
       it('does not fire for failed writes or rolled-back batches', async () => {
         await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
         events.length = 0
-        await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute().catch(() => undefined)
+        await db
+          .insertInto('items')
+          .values({ sku: 'E', name: 'e' })
+          .execute()
+          .catch(() => undefined)
         await storage
-          .batch([db.insertInto('categories').values({ name: 'x' }), db.insertInto('items').values({ sku: 'E', name: 'e' })])
+          .batch([
+            db.insertInto('categories').values({ name: 'x' }),
+            db.insertInto('items').values({ sku: 'E', name: 'e' }),
+          ])
           .catch(() => undefined)
         expect(events).toEqual([])
       })
@@ -598,7 +693,11 @@ export function runConformanceSuite(
     describe('close', () => {
       it('rejects queries after close with a typed error', async () => {
         await storage.close()
-        const failure = await db.selectFrom('items').selectAll().execute().catch((e: unknown) => e)
+        const failure = await db
+          .selectFrom('items')
+          .selectAll()
+          .execute()
+          .catch((e: unknown) => e)
         expect(failure).toBeInstanceOf(StorageError)
         expect((failure as StorageError).code).toBe('STORAGE_CLOSED')
         const batchFailure = await storage.batch([db.selectFrom('items').selectAll()]).catch((e: unknown) => e)
@@ -610,9 +709,16 @@ export function runConformanceSuite(
       describe('durability', () => {
         it('keeps acknowledged writes across close and reopen', async () => {
           if (!harness.reopen) throw new Error('a persistent adapter must give the harness a reopen()')
-          await db.insertInto('items').values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) }).execute()
+          await db
+            .insertInto('items')
+            .values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) })
+            .execute()
           await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
-          await db.insertInto('items').values({ sku: 'D1', name: 'rejected' }).execute().catch(() => undefined)
+          await db
+            .insertInto('items')
+            .values({ sku: 'D1', name: 'rejected' })
+            .execute()
+            .catch(() => undefined)
           storage = await harness.reopen()
           db = storage.db
           const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
@@ -622,10 +728,12 @@ export function runConformanceSuite(
           ])
           expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
           // D1 refuses `integrity_check` (not authorized) but runs the lighter `quick_check`.
-          const check = await sql<Record<string, string>>`pragma integrity_check`.execute(db).catch((error: unknown) => {
-            if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
-            return sql<Record<string, string>>`pragma quick_check`.execute(db)
-          })
+          const check = await sql<Record<string, string>>`pragma integrity_check`
+            .execute(db)
+            .catch((error: unknown) => {
+              if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
+              return sql<Record<string, string>>`pragma quick_check`.execute(db)
+            })
           expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
         })
       })

@@ -57,7 +57,10 @@ export const conformanceMigrations: Record<string, Migration> = {
         .addColumn('label', 'text')
         .addUniqueConstraint('locations_place', ['warehouse', 'bin'])
         .execute()
-      await db.insertInto('categories').values([{ name: 'tools' }, { name: 'parts' }]).execute()
+      await db
+        .insertInto('categories')
+        .values([{ name: 'tools' }, { name: 'parts' }])
+        .execute()
     },
   },
 }

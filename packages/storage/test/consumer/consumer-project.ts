@@ -28,10 +28,14 @@ export function createConsumerProject(name: string, dependencies: readonly strin
   const path = join(dir.path, 'project')
   mkdirSync(path)
   writeFileSync(join(path, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true }, null, 2))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', join(packDir, tarball), ...dependencies], {
-    cwd: path,
-    stdio: 'pipe',
-  })
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', join(packDir, tarball), ...dependencies],
+    {
+      cwd: path,
+      stdio: 'pipe',
+    },
+  )
   return {
     path,
     write(file, content) {

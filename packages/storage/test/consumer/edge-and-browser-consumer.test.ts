@@ -168,7 +168,10 @@ const contentTypes: Record<string, string> = {
 /** Serves a built site from a directory on a free loopback port, as a static host would. */
 function serveStatic(root: string): Promise<Server> {
   const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    )
     try {
       const body = readFileSync(join(root, path.endsWith('/') ? `${path}index.html` : path))
       response.writeHead(200, { 'content-type': contentTypes[extname(path) || '.html'] ?? 'application/octet-stream' })

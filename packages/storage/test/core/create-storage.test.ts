@@ -55,8 +55,13 @@ describe('createStorage', () => {
   })
 
   it("reports an adapter's own reason for being unavailable", async () => {
-    const explained: StorageAdapter = { ...unavailable('explained', 'false'), unavailableReason: () => 'no binding given' }
-    const failure = (await createStorage({ adapters: [explained] }).catch((error: unknown) => error)) as StorageUnavailableError
+    const explained: StorageAdapter = {
+      ...unavailable('explained', 'false'),
+      unavailableReason: () => 'no binding given',
+    }
+    const failure = (await createStorage({ adapters: [explained] }).catch(
+      (error: unknown) => error,
+    )) as StorageUnavailableError
     expect(failure.skipped).toEqual([{ adapter: 'explained', reason: 'no binding given' }])
   })
 
@@ -67,7 +72,9 @@ describe('createStorage', () => {
       debug: (line) => lines.push(line),
     })
     await storage.close()
-    await createStorage({ adapters: [unavailable('only', 'false')], debug: (line) => lines.push(line) }).catch(() => undefined)
+    await createStorage({ adapters: [unavailable('only', 'false')], debug: (line) => lines.push(line) }).catch(
+      () => undefined,
+    )
     expect(lines).toEqual([
       '[@inventory/storage] createStorage: chose sqlite after skipping first (not available in this runtime)',
       '[@inventory/storage] createStorage: no adapter could be opened: only (not available in this runtime)',

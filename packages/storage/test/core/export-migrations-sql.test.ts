@@ -20,7 +20,10 @@ describe('exportMigrationsSql', () => {
     database.pragma('foreign_keys = ON')
     for (const file of await exportMigrationsSql(conformanceMigrations)) database.exec(file.sql)
     const storage = await createStorage({ adapters: sqliteAdapter({ database }) })
-    expect(await storage.migrate(conformanceMigrations)).toEqual({ applied: [], alreadyApplied: ['0001_catalog', '0002_movements'] })
+    expect(await storage.migrate(conformanceMigrations)).toEqual({
+      applied: [],
+      alreadyApplied: ['0001_catalog', '0002_movements'],
+    })
 
     const reference = await createStorage({ adapters: sqliteAdapter() })
     await reference.migrate(conformanceMigrations)
@@ -36,7 +39,10 @@ describe('exportMigrationsSql', () => {
     const [file] = await exportMigrationsSql({
       '0001': {
         async up(db) {
-          await db.insertInto('t').values({ text: "it's ?", data: new Uint8Array([0, 255]), flag: true }).execute()
+          await db
+            .insertInto('t')
+            .values({ text: "it's ?", data: new Uint8Array([0, 255]), flag: true })
+            .execute()
           await sql`insert into t (text) values ('keep ? here', ${'and ? this'})`.execute(db)
         },
       },

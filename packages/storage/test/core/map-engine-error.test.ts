@@ -33,14 +33,18 @@ describe('mapEngineError', () => {
 
   it('maps D1 not-null, check and foreign-key violations', () => {
     const notNull = mapEngineError(
-      new Error('D1_ERROR: NOT NULL constraint failed: items.name: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)'),
+      new Error(
+        'D1_ERROR: NOT NULL constraint failed: items.name: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)',
+      ),
       'd1',
     )
     expect(notNull).toBeInstanceOf(NotNullConstraintError)
     expect(notNull).toMatchObject({ table: 'items', columns: ['name'] })
 
     const check = mapEngineError(
-      new Error('D1_ERROR: CHECK constraint failed: quantity_not_negative: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)'),
+      new Error(
+        'D1_ERROR: CHECK constraint failed: quantity_not_negative: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)',
+      ),
       'd1',
     )
     expect(check).toBeInstanceOf(CheckConstraintError)
@@ -84,7 +88,9 @@ describe('mapEngineError, for each engine’s wording of the same failure', () =
       })
 
       it('reads not null, foreign key and check violations', () => {
-        expect(mapEngineError(wrap('NOT NULL constraint failed: items.name'), 'x')).toBeInstanceOf(NotNullConstraintError)
+        expect(mapEngineError(wrap('NOT NULL constraint failed: items.name'), 'x')).toBeInstanceOf(
+          NotNullConstraintError,
+        )
         expect(mapEngineError(wrap('FOREIGN KEY constraint failed'), 'x')).toMatchObject({
           code: 'FOREIGN_KEY_CONSTRAINT',
           table: undefined,
@@ -109,9 +115,9 @@ describe('mapEngineError, for each engine’s wording of the same failure', () =
   it('maps quota errors from browsers and full disks', () => {
     const quota = Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' })
     expect(mapEngineError(quota, 'indexeddb')).toBeInstanceOf(StorageQuotaError)
-    expect(mapEngineError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), 'sqlite')).toBeInstanceOf(
-      StorageQuotaError,
-    )
+    expect(
+      mapEngineError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), 'sqlite'),
+    ).toBeInstanceOf(StorageQuotaError)
   })
 
   it('wraps any other failure as QUERY_FAILED and passes typed errors through', () => {
@@ -122,7 +128,9 @@ describe('mapEngineError, for each engine’s wording of the same failure', () =
     const typed = new CheckConstraintError({ adapter: 'd1' })
     expect(mapEngineError(typed, 'sqlite')).toBe(typed)
     expect(mapEngineError('a string', 'sqlite').message).toContain('a string')
-    expect(new ForeignKeyConstraintError({ adapter: 'd1' }).message).toBe('[@inventory/storage] [d1] foreign key constraint failed')
+    expect(new ForeignKeyConstraintError({ adapter: 'd1' }).message).toBe(
+      '[@inventory/storage] [d1] foreign key constraint failed',
+    )
   })
 
   it('serialises to JSON with its structured fields and without the engine error', () => {

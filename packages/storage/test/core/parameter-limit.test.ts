@@ -7,7 +7,12 @@ import { normalizeParameters } from '../../src/core/query-parameters.js'
 import { StorageError } from '../../src/index.js'
 
 interface TestDB {
-  things: { id: Generated<number>; label: string | number | null; amount: string | number | null; data: Uint8Array | null }
+  things: {
+    id: Generated<number>
+    label: string | number | null
+    amount: string | number | null
+    data: Uint8Array | null
+  }
 }
 
 const builder = compileOnlyKysely<TestDB>()
@@ -38,7 +43,9 @@ describe('planWithinParameterLimit', () => {
       plan.statements.map((statement) => {
         const prepared = sqlite.prepare(statement.sql)
         const parameters = normalizeParameters(statement, 'test').parameters as unknown[]
-        return prepared.reader ? { rows: prepared.all(parameters) } : { rows: [], numAffectedRows: BigInt(prepared.run(parameters).changes) }
+        return prepared.reader
+          ? { rows: prepared.all(parameters) }
+          : { rows: [], numAffectedRows: BigInt(prepared.run(parameters).changes) }
       }),
     )()
     return plan.merge(results).rows
@@ -55,7 +62,9 @@ describe('planWithinParameterLimit', () => {
     const query = builder.selectFrom('things').select('id').where('id', 'in', ids).orderBy('id').compile()
     const plan = planWithinParameterLimit(query, LIMIT, 'test')
     expect(plan.statements).toHaveLength(1)
-    expect(plan.statements[0]?.sql).toBe('select "id" from "things" where "id" in (select value from json_each(?)) order by "id"')
+    expect(plan.statements[0]?.sql).toBe(
+      'select "id" from "things" where "id" in (select value from json_each(?)) order by "id"',
+    )
     expect(plan.statements[0]?.parameters).toEqual([JSON.stringify(ids)])
     expect(run(query)).toEqual(sqlite.prepare(query.sql).all(query.parameters))
     expect(run(query)).toHaveLength(30)
@@ -73,7 +82,12 @@ describe('planWithinParameterLimit', () => {
 
   it('rewrites not in, booleans and dates as the engine would store them, and 64-bit bigints exactly', () => {
     const many = Array.from({ length: 15 }, (_, index) => index + 100)
-    const notIn = builder.selectFrom('things').select('id').where('amount', 'not in', [...many, 7, 8, 7.5]).where('id', '<', 4).compile()
+    const notIn = builder
+      .selectFrom('things')
+      .select('id')
+      .where('amount', 'not in', [...many, 7, 8, 7.5])
+      .where('id', '<', 4)
+      .compile()
     expect(run(notIn)).toEqual([])
     const statement = planWithinParameterLimit(
       builder
@@ -90,9 +104,16 @@ describe('planWithinParameterLimit', () => {
   it('rewrites the largest lists first and only as many as needed', () => {
     const small = [1, 2, 3]
     const large = Array.from({ length: 12 }, (_, index) => `l${index}`)
-    const query = builder.selectFrom('things').select('id').where('id', 'in', small).where('label', 'in', large).compile()
+    const query = builder
+      .selectFrom('things')
+      .select('id')
+      .where('id', 'in', small)
+      .where('label', 'in', large)
+      .compile()
     const [statement] = planWithinParameterLimit(query, LIMIT, 'test').statements
-    expect(statement?.sql).toBe('select "id" from "things" where "id" in (?, ?, ?) and "label" in (select value from json_each(?))')
+    expect(statement?.sql).toBe(
+      'select "id" from "things" where "id" in (?, ?, ?) and "label" in (select value from json_each(?))',
+    )
     expect(statement?.parameters).toEqual([1, 2, 3, JSON.stringify(large)])
   })
 
@@ -156,5 +177,4 @@ describe('planWithinParameterLimit, splitting inserts', () => {
       ['insert into "t" ("a", "b") values (?, upper(?))', [2, 'v2']],
     ])
   })
-
 })

@@ -151,16 +151,33 @@ const thingIds = fc.oneof(
 )
 
 const writeCommand: fc.Arbitrary<WriteCommand> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('insertOwners' as const), rows: fc.array(ownerRow, { minLength: 1, maxLength: 3 }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('insertThings' as const), rows: thingRows, returning: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('insertOwners' as const),
+      rows: fc.array(ownerRow, { minLength: 1, maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('insertThings' as const), rows: thingRows, returning: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('upsertThing' as const), row: thingRow }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('adjustQuantities' as const), ownerId, delta: fc.integer({ min: -3, max: 3 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('adjustQuantities' as const),
+      ownerId,
+      delta: fc.integer({ min: -3, max: 3 }),
+    }),
   },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('renameOwner' as const), id: ownerId, name: fc.option(ownerName, { freq: 6 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('renameOwner' as const),
+      id: ownerId,
+      name: fc.option(ownerName, { freq: 6 }),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteOwner' as const), id: ownerId }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteThings' as const), ids: thingIds }) },
@@ -170,7 +187,9 @@ const readCommand: fc.Arbitrary<ReadCommand> = fc.oneof(
   fc.record({
     kind: fc.constant('selectThings' as const),
     minQty: fc.option(fc.integer({ min: 0, max: 5 })),
-    ownerIds: fc.option(fc.oneof(fc.array(ownerId, { maxLength: 3 }), fc.array(ownerId, { minLength: 101, maxLength: 110 }))),
+    ownerIds: fc.option(
+      fc.oneof(fc.array(ownerId, { maxLength: 3 }), fc.array(ownerId, { minLength: 101, maxLength: 110 })),
+    ),
     orderBy: fc.constantFrom('qty' as const, 'label' as const, 'price' as const),
     descending: fc.boolean(),
     limit: fc.option(fc.integer({ min: 0, max: 5 })),
@@ -184,7 +203,13 @@ export const commandSequence: fc.Arbitrary<Command[]> = fc.array(
   fc.oneof(
     { weight: 6, arbitrary: writeCommand },
     { weight: 3, arbitrary: readCommand },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('batch' as const), commands: fc.array(writeCommand, { minLength: 1, maxLength: 4 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('batch' as const),
+        commands: fc.array(writeCommand, { minLength: 1, maxLength: 4 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
   ),
   { minLength: 1, maxLength: 14 },

@@ -26,7 +26,11 @@ describe('differential: every adapter gives the reference adapter’s results an
     async () => {
       await fc.assert(
         fc.asyncProperty(commandSequence, (commands) => expectSameOutcomes(targets, commands)),
-        { numRuns: runs, ...(seed === undefined ? {} : { seed }), ...(path === undefined ? {} : { path, endOnFailure: true }) },
+        {
+          numRuns: runs,
+          ...(seed === undefined ? {} : { seed }),
+          ...(path === undefined ? {} : { path, endOnFailure: true }),
+        },
       )
     },
     Math.max(60_000, runs * 3_000),

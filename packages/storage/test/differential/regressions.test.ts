@@ -32,7 +32,12 @@ describe('differential regressions', () => {
       { kind: 'adjustQuantities', ownerId: 1, delta: 0 },
     ]
     const outcomes = await runSequence(reference(), commands)
-    expect(outcomes[0]).toEqual({ ok: [{ rows: [], numAffectedRows: 0 }, { rows: [], numAffectedRows: 0 }] })
+    expect(outcomes[0]).toEqual({
+      ok: [
+        { rows: [], numAffectedRows: 0 },
+        { rows: [], numAffectedRows: 0 },
+      ],
+    })
     expect(outcomes[1]).toEqual({ ok: [{ numUpdatedRows: 0 }] })
     await expectSameOutcomes(targets, commands)
   })

@@ -4,7 +4,9 @@ import { emptyTables } from './schema.js'
 import type { DifferentialTarget } from './targets.js'
 
 /** What one step produced, in a form that compares equal across adapters when behaviour is equal. */
-export type Outcome = { ok: unknown } | { error: { errorClass: string; code: string; table?: string; columns?: readonly string[] } }
+export type Outcome =
+  | { ok: unknown }
+  | { error: { errorClass: string; code: string; table?: string; columns?: readonly string[] } }
 
 /** Applies `commands` to a freshly reset database, and returns each step's outcome followed by the final contents. */
 export async function runSequence(target: DifferentialTarget, commands: readonly Command[]): Promise<Outcome[]> {
@@ -44,7 +46,8 @@ async function settle(step: () => Promise<unknown>): Promise<Outcome> {
   try {
     return { ok: normalise(await step()) }
   } catch (error) {
-    if (!(error instanceof StorageError)) return { error: { errorClass: describeForeign(error), code: 'NOT_A_STORAGE_ERROR' } }
+    if (!(error instanceof StorageError))
+      return { error: { errorClass: describeForeign(error), code: 'NOT_A_STORAGE_ERROR' } }
     const fields = error as StorageError & { table?: string; columns?: readonly string[] }
     return {
       error: {
@@ -89,13 +92,20 @@ export function describeDifference(
     const got = JSON.stringify(actual[step])
     if (want === got) continue
     const what = step < commands.length ? `step ${step + 1} ${JSON.stringify(commands[step])}` : 'final contents'
-    return [`${names.actual} differs from ${names.expected} at ${what}`, `  ${names.expected}: ${want}`, `  ${names.actual}: ${got}`].join('\n')
+    return [
+      `${names.actual} differs from ${names.expected} at ${what}`,
+      `  ${names.expected}: ${want}`,
+      `  ${names.actual}: ${got}`,
+    ].join('\n')
   }
   return undefined
 }
 
 /** Runs `commands` on every target and throws a readable difference at the first step where one disagrees with the first. */
-export async function expectSameOutcomes(targets: readonly DifferentialTarget[], commands: readonly Command[]): Promise<void> {
+export async function expectSameOutcomes(
+  targets: readonly DifferentialTarget[],
+  commands: readonly Command[],
+): Promise<void> {
   const [reference, ...others] = targets
   if (!reference) throw new Error('no targets to compare')
   const expected = await runSequence(reference, commands)

@@ -58,7 +58,11 @@ const sqliteMemory: TargetFactory = async () => {
 const sqliteFile: TargetFactory = () => {
   const dir = tempDir('differential')
   const filename = join(dir.path, 'differential.sqlite')
-  return reopenable('sqlite (file)', async () => sqliteAdapter({ filename }), async () => dir.remove())
+  return reopenable(
+    'sqlite (file)',
+    async () => sqliteAdapter({ filename }),
+    async () => dir.remove(),
+  )
 }
 
 const d1: TargetFactory = async () => {

@@ -105,7 +105,11 @@ describe('@inventory/storage/auto in Node', () => {
   it('resolves to the node build: SQLite on a file', () => {
     const names = execFileSync(
       'node',
-      ['--input-type=module', '-e', "const { autoAdapters } = await import('@inventory/storage/auto'); console.log(autoAdapters({ name: 'app' }).map((a) => a.name).join())"],
+      [
+        '--input-type=module',
+        '-e',
+        "const { autoAdapters } = await import('@inventory/storage/auto'); console.log(autoAdapters({ name: 'app' }).map((a) => a.name).join())",
+      ],
       { cwd: project.path, encoding: 'utf8' },
     )
     expect(names.trim()).toBe('sqlite')

@@ -57,7 +57,10 @@ const tab = {
     for (let i = 0; i < times; i++) {
       await opened().transaction(async (trx) => {
         const { value } = await trx.selectFrom('counters').select('value').executeTakeFirstOrThrow()
-        await trx.updateTable('counters').set({ value: value + 1 }).execute()
+        await trx
+          .updateTable('counters')
+          .set({ value: value + 1 })
+          .execute()
       })
     }
   },
@@ -80,10 +83,17 @@ const tab = {
     for (let i = 0; i < count; i++) await opened().db.insertInto('notes').values({ text }).execute()
   },
   async noteColumns() {
-    return (await sql<{ name: string }>`select name from pragma_table_info('notes')`.execute(opened().db)).rows.map((row) => row.name)
+    return (await sql<{ name: string }>`select name from pragma_table_info('notes')`.execute(opened().db)).rows.map(
+      (row) => row.name,
+    )
   },
   async noteCount() {
-    return (await opened().db.selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+    return (
+      await opened()
+        .db.selectFrom('notes')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n
   },
   async counter() {
     return (await opened().db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value

@@ -21,7 +21,10 @@ async function openPage(
   const page = await context.newPage()
   await page.goto(`${server.url}/index.html`)
   await page.waitForFunction(() => 'tab' in globalThis)
-  await page.evaluate(([database, kind]) => (globalThis as unknown as { tab: Tab }).tab.open(database, kind), [name, adapter] as const)
+  await page.evaluate(([database, kind]) => (globalThis as unknown as { tab: Tab }).tab.open(database, kind), [
+    name,
+    adapter,
+  ] as const)
   return page
 }
 
@@ -95,10 +98,16 @@ describe('indexeddb in Chromium: two pages migrating while they write', () => {
     const first = await openPage(context, 'migrating-pages')
     const second = await openPage(context, 'migrating-pages')
     const firstRelease = await Promise.all([call(first, 'migrate', 1), call(second, 'migrate', 1)])
-    expect(firstRelease.flatMap((report) => ('applied' in report ? report.applied : [report.message]))).toEqual(['0001_notes'])
+    expect(firstRelease.flatMap((report) => ('applied' in report ? report.applied : [report.message]))).toEqual([
+      '0001_notes',
+    ])
 
     // One page writes notes with the old schema while the other upgrades and writes too.
-    await Promise.all([call(first, 'addNotes', 40, 'old release'), call(second, 'migrate', 2), call(second, 'addNotes', 40, 'new release')])
+    await Promise.all([
+      call(first, 'addNotes', 40, 'old release'),
+      call(second, 'migrate', 2),
+      call(second, 'addNotes', 40, 'new release'),
+    ])
     await expect.poll(() => call(first, 'noteCount'), { timeout: 5000 }).toBe(80)
     expect(await call(first, 'noteColumns')).toEqual(['id', 'text', 'tag'])
 

@@ -17,9 +17,20 @@ afterAll(async () => {
 })
 
 it('runs from a Vite production build, which ships sqlite3.wasm as an asset', async () => {
-  await build({ root: fileURLToPath(new URL('.', import.meta.url)), configFile: false, logLevel: 'error', build: { outDir } })
+  await build({
+    root: fileURLToPath(new URL('.', import.meta.url)),
+    configFile: false,
+    logLevel: 'error',
+    build: { outDir },
+  })
   expect(readdirSync(join(outDir, 'assets')).some((file) => file.endsWith('.wasm'))).toBe(true)
-  const server = await preview({ root: outDir, configFile: false, logLevel: 'error', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } })
+  const server = await preview({
+    root: outDir,
+    configFile: false,
+    logLevel: 'error',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 0 },
+  })
   try {
     const url = server.resolvedUrls?.local[0]
     if (!url) throw new Error('the preview server has no address')

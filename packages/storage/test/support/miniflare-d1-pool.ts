@@ -24,7 +24,9 @@ export class MiniflareD1Pool {
   async fresh(): Promise<{ database: MiniflareD1Database; reconnect: () => Promise<MiniflareD1Database> }> {
     const slot = this.#used++ % this.#size
     if (slot === 0) {
-      const bindings = Object.fromEntries(Array.from({ length: this.#size }, (_, index) => [`DB_${index}`, `db-${this.#used}-${index}`]))
+      const bindings = Object.fromEntries(
+        Array.from({ length: this.#size }, (_, index) => [`DB_${index}`, `db-${this.#used}-${index}`]),
+      )
       this.#instances.push(new Miniflare({ modules: true, script: IDLE_WORKER, d1Databases: bindings }))
     }
     const instance = this.#instances[this.#instances.length - 1] as Miniflare

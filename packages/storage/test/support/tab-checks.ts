@@ -10,7 +10,11 @@ export interface CounterDB {
 export function incrementCounter(provider: StorageProvider<CounterDB>): Promise<number> {
   return provider.transaction(async (trx) => {
     const { value } = await trx.selectFrom('counters').select('value').where('id', '=', 1).executeTakeFirstOrThrow()
-    await trx.updateTable('counters').set({ value: value + 1 }).where('id', '=', 1).execute()
+    await trx
+      .updateTable('counters')
+      .set({ value: value + 1 })
+      .where('id', '=', 1)
+      .execute()
     return value
   })
 }

@@ -45,7 +45,9 @@ export function d1Adapter(options: D1AdapterOptions): StorageAdapter {
       return typeof options.database?.prepare === 'function' && typeof options.database.batch === 'function'
     },
     unavailableReason: () =>
-      options.database ? 'the database given is not a D1 binding (it has no prepare() and batch())' : 'no D1 binding was given',
+      options.database
+        ? 'the database given is not a D1 binding (it has no prepare() and batch())'
+        : 'no D1 binding was given',
     open<DB>(): Promise<StorageProvider<DB>> {
       if (!options.database) {
         return Promise.reject(new StorageUnavailableError('d1Adapter was given no database binding', { adapter: 'd1' }))

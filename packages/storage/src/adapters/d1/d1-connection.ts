@@ -22,8 +22,11 @@ export class D1Connection implements DatabaseConnection {
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new UnsupportedOperationError('D1 cannot stream query results; use execute(), paginating with limit and offset', {
-      adapter: 'd1',
-    })
+    throw new UnsupportedOperationError(
+      'D1 cannot stream query results; use execute(), paginating with limit and offset',
+      {
+        adapter: 'd1',
+      },
+    )
   }
 }

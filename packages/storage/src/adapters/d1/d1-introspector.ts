@@ -75,7 +75,8 @@ export class D1Introspector implements DatabaseIntrospector {
       const own = columns.filter((column) => column.table === table.name)
       const primaryKey = own.filter((column) => column.pk > 0)
       // A lone INTEGER PRIMARY KEY is SQLite's rowid: it numbers new rows by itself.
-      const rowid = primaryKey.length === 1 && primaryKey[0]?.type.toLowerCase() === 'integer' ? primaryKey[0].name : undefined
+      const rowid =
+        primaryKey.length === 1 && primaryKey[0]?.type.toLowerCase() === 'integer' ? primaryKey[0].name : undefined
       return {
         name: table.name,
         isView: table.type === 'view',

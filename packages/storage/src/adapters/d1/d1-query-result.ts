@@ -44,7 +44,11 @@ function withBlobsAsBytes(row: unknown): unknown {
   let converted: Record<string, unknown> | undefined
   for (const [column, value] of Object.entries(row)) {
     // SQLite has no array type: an array in a result row can only be a blob.
-    const bytes = Array.isArray(value) ? Uint8Array.from(value) : value instanceof ArrayBuffer ? new Uint8Array(value) : undefined
+    const bytes = Array.isArray(value)
+      ? Uint8Array.from(value)
+      : value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : undefined
     if (bytes) {
       converted ??= { ...row }
       converted[column] = bytes

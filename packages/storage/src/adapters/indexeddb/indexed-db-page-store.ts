@@ -106,7 +106,10 @@ export class IndexedDbPageStore implements PageStore {
       try {
         for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
         for (let page = commit.pageCount + 1; page <= (stored?.pageCount ?? 0); page++) pageStore.delete(page)
-        metaStore.put({ pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord, META_KEY)
+        metaStore.put(
+          { pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord,
+          META_KEY,
+        )
       } catch (error) {
         // A transaction that already ended refuses further requests; `done` reports why it ended.
         if ((error as { name?: string } | null)?.name === 'TransactionInactiveError') return
@@ -144,12 +147,17 @@ export class IndexedDbPageStore implements PageStore {
       }
       opening.onerror = () => reject(opening.error)
       opening.onblocked = () =>
-        reject(new StorageError('STORAGE_UNAVAILABLE', 'IndexedDB is blocked by another tab', { adapter: this.#options.adapter }))
+        reject(
+          new StorageError('STORAGE_UNAVAILABLE', 'IndexedDB is blocked by another tab', {
+            adapter: this.#options.adapter,
+          }),
+        )
     })
   }
 
   #connected(): IDBDatabase {
-    if (!this.#database) throw new StorageError('STORAGE_CLOSED', 'the page store is closed', { adapter: this.#options.adapter })
+    if (!this.#database)
+      throw new StorageError('STORAGE_CLOSED', 'the page store is closed', { adapter: this.#options.adapter })
     return this.#database
   }
 
@@ -166,7 +174,9 @@ export class IndexedDbPageStore implements PageStore {
   }
 
   #assertMeta(meta: MetaRecord): void {
-    const valid = [meta.pageSize, meta.pageCount, meta.version].every((value) => Number.isSafeInteger(value) && value >= 0)
+    const valid = [meta.pageSize, meta.pageCount, meta.version].every(
+      (value) => Number.isSafeInteger(value) && value >= 0,
+    )
     if (!valid || meta.pageSize === 0) throw this.#corrupt('the meta record is malformed')
   }
 
@@ -190,7 +200,9 @@ export class IndexedDbPageStore implements PageStore {
   }
 
   #corrupt(message: string): StorageError {
-    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, { adapter: this.#options.adapter })
+    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, {
+      adapter: this.#options.adapter,
+    })
   }
 }
 
@@ -204,6 +216,7 @@ function request<T>(pending: IDBRequest): Promise<T> {
 function transactionDone(transaction: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve()
-    transaction.onabort = () => reject(transaction.error ?? new DOMException('the transaction was aborted', 'AbortError'))
+    transaction.onabort = () =>
+      reject(transaction.error ?? new DOMException('the transaction was aborted', 'AbortError'))
   })
 }

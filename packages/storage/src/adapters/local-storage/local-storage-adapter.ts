@@ -65,7 +65,12 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
     async open<DB>(): Promise<StorageProvider<DB>> {
       const storage = resolveStorage(options.storage)
       if (!storage) throw new StorageUnavailableError('localStorage is not available here', { adapter: ADAPTER })
-      const store = new LocalStoragePageStore({ storage, keyPrefix, adapter: ADAPTER, versionLocks: versionLocks(options.locks) })
+      const store = new LocalStoragePageStore({
+        storage,
+        keyPrefix,
+        adapter: ADAPTER,
+        versionLocks: versionLocks(options.locks),
+      })
       const events = options.storageEvents ?? windowEvents()
       const provider = await createProvider<DB>(
         browserStorageEngine({
@@ -119,7 +124,10 @@ function windowEvents(): StorageEventTarget | undefined {
 
 /** `navigator.locks` when it can report held locks and the writers' lock is not replaced by the caller's. */
 function versionLocks(locks: WebLockManager | undefined): VersionLocks | undefined {
-  if (locks) return typeof (locks as unknown as Partial<VersionLocks>).query === 'function' ? (locks as unknown as VersionLocks) : undefined
+  if (locks)
+    return typeof (locks as unknown as Partial<VersionLocks>).query === 'function'
+      ? (locks as unknown as VersionLocks)
+      : undefined
   const browserLocks = (globalThis as { navigator?: { locks?: Partial<VersionLocks> } }).navigator?.locks
   return typeof browserLocks?.query === 'function' ? (browserLocks as VersionLocks) : undefined
 }

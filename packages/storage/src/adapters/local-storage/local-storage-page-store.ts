@@ -153,13 +153,18 @@ export class LocalStoragePageStore implements PageStore {
     const { held = [] } = await locks.query()
     const prefix = `${this.#options.keyPrefix}committed:`
     let newest = 0
-    for (const { name } of held) if (name?.startsWith(prefix)) newest = Math.max(newest, Number(name.slice(prefix.length)) || 0)
+    for (const { name } of held)
+      if (name?.startsWith(prefix)) newest = Math.max(newest, Number(name.slice(prefix.length)) || 0)
     const deadline = Date.now() + NEWEST_COMMIT_WAIT_MS
     while ((this.#readMeta()?.version ?? 0) < newest) {
       if (Date.now() > deadline) {
-        throw new StorageError('QUERY_FAILED', `version ${newest} of the database has not reached this tab; try again`, {
-          adapter: this.#options.adapter,
-        })
+        throw new StorageError(
+          'QUERY_FAILED',
+          `version ${newest} of the database has not reached this tab; try again`,
+          {
+            adapter: this.#options.adapter,
+          },
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, 2))
     }
@@ -171,9 +176,14 @@ export class LocalStoragePageStore implements PageStore {
     if (!locks) return
     this.#releaseVersionLock?.()
     void locks
-      .request(`${this.#options.keyPrefix}committed:${version}`, { mode: 'shared' }, () => new Promise<void>((release) => {
-        this.#releaseVersionLock = release
-      }))
+      .request(
+        `${this.#options.keyPrefix}committed:${version}`,
+        { mode: 'shared' },
+        () =>
+          new Promise<void>((release) => {
+            this.#releaseVersionLock = release
+          }),
+      )
       .catch(() => undefined)
   }
 
@@ -219,7 +229,8 @@ export class LocalStoragePageStore implements PageStore {
     const slots = parseSlots(stored.slots, stored.pageCount)
     let delta = 0
     for (const [page, data] of commit.pages) {
-      const old = page <= stored.pageCount ? this.#options.storage.getItem(this.#pageKey(page, slotOf(slots, page))) : null
+      const old =
+        page <= stored.pageCount ? this.#options.storage.getItem(this.#pageKey(page, slotOf(slots, page))) : null
       delta += encodePage(data).length - (old?.length ?? 0)
     }
     for (let page = commit.pageCount + 1; page <= stored.pageCount; page++) {
@@ -332,7 +343,9 @@ export class LocalStoragePageStore implements PageStore {
   }
 
   #corrupt(message: string): StorageError {
-    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, { adapter: this.#options.adapter })
+    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, {
+      adapter: this.#options.adapter,
+    })
   }
 }
 
@@ -349,7 +362,8 @@ export function isQuotaError(error: unknown): boolean {
 
 function parseSlots(hex: string, pageCount: number): Uint8Array {
   const slots = new Uint8Array(Math.ceil(pageCount / 4))
-  for (let index = 0; index < slots.length && index < hex.length; index++) slots[index] = Number.parseInt(hex[index] as string, 16)
+  for (let index = 0; index < slots.length && index < hex.length; index++)
+    slots[index] = Number.parseInt(hex[index] as string, 16)
   return slots
 }
 

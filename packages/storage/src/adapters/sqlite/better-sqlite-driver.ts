@@ -51,7 +51,6 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
   }
 }
 
-
 class BetterSqliteConnection implements DatabaseConnection {
   readonly #database: BetterSqliteDatabase
   readonly statements: StatementCache

@@ -36,7 +36,11 @@ const schema: Record<string, Migration> = {
   },
   '0002_pets': {
     async up(db: Kysely<any>) {
-      await db.schema.createTable('owners').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull()).execute()
+      await db.schema
+        .createTable('owners')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .execute()
       await db.schema
         .createTable('pets')
         .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -48,7 +52,12 @@ const schema: Record<string, Migration> = {
 }
 
 const readings = (count: number, prefix = 's') =>
-  Array.from({ length: count }, (_, index) => ({ sensor: `${prefix}${index}`, value: index / 2, flag: index % 2, taken: null }))
+  Array.from({ length: count }, (_, index) => ({
+    sensor: `${prefix}${index}`,
+    value: index / 2,
+    flag: index % 2,
+    taken: null,
+  }))
 
 const pool = new MiniflareD1Pool(16)
 afterAll(() => pool.dispose())
@@ -94,7 +103,11 @@ describe('d1 adapter on Miniflare', () => {
       expect(binding.statements).toBe(400) // 25 rows of 4 parameters per statement
       const stats = await db
         .selectFrom('readings')
-        .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.sum<number>('value').as('sum'), eb.fn.max<number>('id').as('last')])
+        .select((eb) => [
+          eb.fn.countAll<number>().as('count'),
+          eb.fn.sum<number>('value').as('sum'),
+          eb.fn.max<number>('id').as('last'),
+        ])
         .executeTakeFirstOrThrow()
       expect(stats).toEqual({ count: 10_000, sum: (9_999 * 10_000) / 4, last: 10_000 })
     })
@@ -119,12 +132,16 @@ describe('d1 adapter on Miniflare', () => {
       }))
       await db.insertInto('readings').values(rows).execute()
       expect(binding.statements).toBe(3)
-      const stored = await db.selectFrom('readings').select(['flag', 'taken']).where('sensor', 'in', ['b0', 'b1']).orderBy('id').execute()
+      const stored = await db
+        .selectFrom('readings')
+        .select(['flag', 'taken'])
+        .where('sensor', 'in', ['b0', 'b1'])
+        .orderBy('id')
+        .execute()
       expect(stored).toEqual([
         { flag: 1, taken: '2026-11-28T00:00:00.000Z' },
         { flag: 0, taken: '2026-11-28T00:00:00.000Z' },
       ])
-
     })
 
     it('reads a 5,000-value in list from json_each(?) in one statement, keeping text as text', async () => {
@@ -136,7 +153,11 @@ describe('d1 adapter on Miniflare', () => {
       expect(binding.statements).toBe(1)
 
       const sensors = Array.from({ length: 500 }, (_, index) => `s${index * 10}`)
-      const bySensor = await db.selectFrom('readings').select('sensor').where('sensor', 'in', [...sensors, '0', 0 as never]).execute()
+      const bySensor = await db
+        .selectFrom('readings')
+        .select('sensor')
+        .where('sensor', 'in', [...sensors, '0', 0 as never])
+        .execute()
       expect(bySensor).toHaveLength(500)
 
       const removed = await db.deleteFrom('readings').where('id', 'not in', ids).executeTakeFirstOrThrow()
@@ -146,11 +167,14 @@ describe('d1 adapter on Miniflare', () => {
 
   describe('parameters and results', () => {
     it('binds bigints as numbers and refuses ones D1 would round', async () => {
-      await db.insertInto('readings').values({ sensor: 'big', value: 2n ** 52n as never, flag: 0 }).execute()
+      await db
+        .insertInto('readings')
+        .values({ sensor: 'big', value: (2n ** 52n) as never, flag: 0 })
+        .execute()
       expect(await db.selectFrom('readings').select('value').executeTakeFirstOrThrow()).toEqual({ value: 2 ** 52 })
       const failure = await db
         .insertInto('readings')
-        .values({ sensor: 'too big', value: 2n ** 60n as never, flag: 0 })
+        .values({ sensor: 'too big', value: (2n ** 60n) as never, flag: 0 })
         .execute()
         .catch((error: unknown) => error)
       expect(failure).toMatchObject({ code: 'INVALID_PARAMETER', adapter: 'd1' })
@@ -158,9 +182,11 @@ describe('d1 adapter on Miniflare', () => {
     })
 
     it('refuses undefined with a typed error where raw D1 throws its own D1_TYPE_ERROR', async () => {
-      const raw = await (async () => binding.prepare('insert into readings (sensor, value, flag) values (?, ?, ?)').bind('raw', 1, undefined).all())().catch(
-        (error: unknown) => error,
-      )
+      const raw = await (async () =>
+        binding
+          .prepare('insert into readings (sensor, value, flag) values (?, ?, ?)')
+          .bind('raw', 1, undefined)
+          .all())().catch((error: unknown) => error)
       expect((raw as Error).message).toContain('D1_TYPE_ERROR')
       const failure = await db
         .updateTable('readings')
@@ -186,7 +212,11 @@ describe('d1 adapter on Miniflare', () => {
     })
 
     it('keeps D1’s own error as the cause of a mapped one', async () => {
-      const failure = await db.insertInto('pets').values({ owner_id: 42, name: 'stray' }).execute().catch((error: unknown) => error)
+      const failure = await db
+        .insertInto('pets')
+        .values({ owner_id: 42, name: 'stray' })
+        .execute()
+        .catch((error: unknown) => error)
       expect(failure).toBeInstanceOf(ForeignKeyConstraintError)
       expect(((failure as Error).cause as Error).message).toMatch(/^D1_ERROR: FOREIGN KEY constraint failed/)
     })
@@ -266,7 +296,11 @@ describe('d1 adapter on Miniflare', () => {
       for (const { sql: file } of await exportMigrationsSql(schema)) await database.exec(file)
       const migrated = await createStorage<BulkDB>({ adapters: d1Adapter({ database }) })
       expect(await migrated.migrate(schema)).toEqual({ applied: [], alreadyApplied: ['0001_readings', '0002_pets'] })
-      expect((await migrated.db.introspection.getTables()).map((table) => table.name)).toEqual(['owners', 'pets', 'readings'])
+      expect((await migrated.db.introspection.getTables()).map((table) => table.name)).toEqual([
+        'owners',
+        'pets',
+        'readings',
+      ])
       await migrated.close()
     })
 
@@ -276,7 +310,9 @@ describe('d1 adapter on Miniflare', () => {
         provider: {
           getMigrations: async () => ({
             ...schema,
-            '0003_notes': { up: async (db: Kysely<any>) => db.schema.createTable('notes').addColumn('text', 'text').execute() },
+            '0003_notes': {
+              up: async (db: Kysely<any>) => db.schema.createTable('notes').addColumn('text', 'text').execute(),
+            },
           }),
         },
       })
@@ -286,13 +322,19 @@ describe('d1 adapter on Miniflare', () => {
     })
 
     it('introspects without D1’s internal tables, which Kysely’s SQLite introspector cannot read', async () => {
-      const internal = await sql<{ name: string }>`select name from sqlite_master where name like '\_cf\_%' escape '\\'`.execute(db)
+      const internal = await sql<{
+        name: string
+      }>`select name from sqlite_master where name like '\_cf\_%' escape '\\'`.execute(db)
       expect(internal.rows.length).toBeGreaterThan(0)
       const plain = await new SqliteIntrospector(db).getTables().catch((error: unknown) => error)
       expect((plain as Error).message).toContain('SQLITE_AUTH')
       const tables = await db.introspection.getTables()
       expect(tables.map((table) => table.name)).toEqual(['owners', 'pets', 'readings'])
-      expect(tables.find((table) => table.name === 'readings')?.columns.map((column) => [column.name, column.isAutoIncrementing])).toEqual([
+      expect(
+        tables
+          .find((table) => table.name === 'readings')
+          ?.columns.map((column) => [column.name, column.isAutoIncrementing]),
+      ).toEqual([
         ['id', true],
         ['sensor', false],
         ['value', false],
@@ -308,7 +350,9 @@ describe('d1Adapter availability', () => {
     const { database } = await pool.fresh()
     expect(d1Adapter({ database }).isAvailable()).toBe(true)
     expect(d1Adapter({ database: undefined }).isAvailable()).toBe(false)
-    const failure = await createStorage({ adapters: d1Adapter({ database: undefined }) }).catch((error: unknown) => error)
+    const failure = await createStorage({ adapters: d1Adapter({ database: undefined }) }).catch(
+      (error: unknown) => error,
+    )
     expect(failure).toMatchObject({ code: 'STORAGE_UNAVAILABLE' })
     expect((failure as Error).message).toContain('d1 (no D1 binding was given)')
     const notBinding = d1Adapter({ database: {} as never })

@@ -47,7 +47,10 @@ const skus = (db: Kysely<ConformanceDB>) =>
     .then((rows) => rows.map((row) => row.sku))
 
 /** Runs a raw IndexedDB request against the site's database, outside the engine. */
-async function onStoredPages(site: TabSite, change: (pages: globalThis.IDBObjectStore, meta: globalThis.IDBObjectStore) => void) {
+async function onStoredPages(
+  site: TabSite,
+  change: (pages: globalThis.IDBObjectStore, meta: globalThis.IDBObjectStore) => void,
+) {
   const database = await new Promise<IDBDatabase>((resolve, reject) => {
     const opening = site.indexedDB.open(site.name)
     opening.onsuccess = () => resolve(opening.result)
@@ -146,7 +149,10 @@ describe('indexeddb: a commit aborted at each of its IndexedDB requests', () => 
     let count = 0
     for (const method of ['put', 'delete'] as const) {
       const original = IDBObjectStore.prototype[method] as (...args: unknown[]) => IDBRequest
-      vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (this: IDBObjectStore, ...args: unknown[]) {
+      vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (
+        this: IDBObjectStore,
+        ...args: unknown[]
+      ) {
         const request = original.apply(this, args)
         onRequest(this, ++count)
         return request
@@ -233,7 +239,10 @@ describe('indexeddb: a page closed in the middle of writing', () => {
           return new Promise<number>(() => {})
         }),
       )
-      await storage.db.schema.createTable('log').addColumn('n', 'integer', (c) => c.primaryKey()).execute()
+      await storage.db.schema
+        .createTable('log')
+        .addColumn('n', 'integer', (c) => c.primaryKey())
+        .execute()
       const acknowledged: number[] = []
       const writes = (async () => {
         for (let n = 1; n < 40; n++) {
@@ -345,7 +354,11 @@ describe('indexeddb: cost of a commit', () => {
     await storage.migrate(conformanceMigrations)
     const before = commits.length
     await storage.db.updateTable('items').set({ quantity: 1 }).where('sku', '=', 'absent').execute()
-    await storage.db.insertInto('items').values({ sku: 'tools', name: 'x', category_id: 999 }).execute().catch(() => undefined)
+    await storage.db
+      .insertInto('items')
+      .values({ sku: 'tools', name: 'x', category_id: 999 })
+      .execute()
+      .catch(() => undefined)
     expect(commits.length).toBe(before)
   })
 })

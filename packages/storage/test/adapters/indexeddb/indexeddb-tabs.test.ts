@@ -68,7 +68,10 @@ describe('indexeddb: two tabs on one store', () => {
   it('loses no update without announcements: writers catch up under the lock', async () => {
     const { first, second } = await counterTabs(false)
     const increment = (provider: StorageProvider<CounterDB>) =>
-      provider.db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 1) })).execute()
+      provider.db
+        .updateTable('counters')
+        .set((eb) => ({ value: eb('value', '+', 1) }))
+        .execute()
     await Promise.all([loop(100, () => increment(first)), loop(100, () => increment(second))])
     await incrementCounter(first)
     expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
@@ -151,7 +154,12 @@ describe('indexeddb: reading and shrinking', () => {
     await sql`vacuum`.execute(first.db)
     await second.db.insertInto('counters').values({ id: 11, value: 11 }).execute()
     expect(await pages(second)).toBeLessThan(before as number)
-    expect(await second.db.selectFrom('counters').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).toEqual({ n: 11 })
+    expect(
+      await second.db
+        .selectFrom('counters')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: 11 })
     const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(second.db)
     expect(check.rows).toEqual([{ integrity_check: 'ok' }])
     const reopened = await tab<CounterDB>(site)

@@ -1,7 +1,18 @@
 import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type ChangeEvent, createStorage, StorageQuotaError, type StorageProvider, StorageUnavailableError } from '../../../src/index.js'
-import { InPageLockManager, localStorageAdapter, localStorageKeyPrefix, type WebLockManager } from '../../../src/local-storage.js'
+import {
+  type ChangeEvent,
+  createStorage,
+  StorageQuotaError,
+  type StorageProvider,
+  StorageUnavailableError,
+} from '../../../src/index.js'
+import {
+  InPageLockManager,
+  localStorageAdapter,
+  localStorageKeyPrefix,
+  type WebLockManager,
+} from '../../../src/local-storage.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
@@ -11,7 +22,11 @@ const open: StorageProvider<unknown>[] = []
 let databases = 0
 
 /** One simulated tab: its own view of the origin's storage, its own window for storage events. */
-async function tab<DB = ConformanceDB>(storage: QuotaStorage, name: string, locks: WebLockManager = new InPageLockManager()) {
+async function tab<DB = ConformanceDB>(
+  storage: QuotaStorage,
+  name: string,
+  locks: WebLockManager = new InPageLockManager(),
+) {
   const provider = await createStorage<DB>({
     adapters: localStorageAdapter({ name, storage, storageEvents: storage.window, locks }),
   })
@@ -48,7 +63,9 @@ describe('local-storage: availability', () => {
   it('is unavailable where writes are refused, and createStorage says why', async () => {
     const storage = new QuotaStorage()
     storage.area.quota = 0
-    const error = await createStorage({ adapters: localStorageAdapter({ name: 'full', storage }) }).catch((e: unknown) => e)
+    const error = await createStorage({ adapters: localStorageAdapter({ name: 'full', storage }) }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(StorageUnavailableError)
     expect((error as StorageUnavailableError).skipped).toEqual([
       { adapter: 'local-storage', reason: 'localStorage refused a probe write: QuotaExceededError' },
@@ -71,7 +88,10 @@ describe('local-storage: namespacing', () => {
     for (const [index, name] of names.entries()) {
       const provider = await tab(storage, name)
       await provider.migrate(conformanceMigrations)
-      await provider.db.insertInto('items').values({ sku: `S-${index}`, name }).execute()
+      await provider.db
+        .insertInto('items')
+        .values({ sku: `S-${index}`, name })
+        .execute()
       await provider.close()
     }
     for (const [index, name] of names.entries()) {
@@ -117,7 +137,10 @@ describe('local-storage: quota', () => {
     const inTransaction = await provider
       .transaction(async (trx) => {
         await trx.updateTable('items').set({ quantity: 7 }).execute()
-        await trx.insertInto('items').values({ sku: 'lost', name: 'x'.repeat(30_000) }).execute()
+        await trx
+          .insertInto('items')
+          .values({ sku: 'lost', name: 'x'.repeat(30_000) })
+          .execute()
       })
       .catch((error: unknown) => error)
     expect(inTransaction).toBeInstanceOf(StorageQuotaError)
@@ -129,7 +152,10 @@ describe('local-storage: quota', () => {
     expect(await skus(reopened.db)).toEqual(expected)
     expect(await integrityCheck(reopened.db)).toEqual([{ integrity_check: 'ok' }])
 
-    await provider.db.deleteFrom('items').where('id', '<=', Math.floor(stored / 2)).execute()
+    await provider.db
+      .deleteFrom('items')
+      .where('id', '<=', Math.floor(stored / 2))
+      .execute()
     await provider.db.insertInto('items').values({ sku: 'after', name: 'after delete' }).execute()
     const afterDelete = await tab(storage.openTab(), name)
     expect((await skus(afterDelete.db)).at(-1)).toBe('after')
@@ -177,13 +203,16 @@ describe('local-storage: a page closed in the middle of a commit', () => {
       const name = `crash-${++databases}`
       const setup = await tab<{ log: { n: number; text: string } }>(storage, name)
       await sql`create table log (n integer primary key, text text not null)`.execute(setup.db)
-      for (let n = 1; n <= 30; n++) await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(setup.db)
+      for (let n = 1; n <= 30; n++)
+        await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(setup.db)
       await setup.close()
 
       const dying = dyingTab(storage, crashAfter)
       const writer = await tab<{ log: { n: number; text: string } }>(dying.storage, name)
       dying.arm()
-      const failure = await sql`insert into log (n, text) values (31, ${'y'.repeat(300)})`.execute(writer.db).catch((e: unknown) => e)
+      const failure = await sql`insert into log (n, text) values (31, ${'y'.repeat(300)})`
+        .execute(writer.db)
+        .catch((e: unknown) => e)
       expect(failure).toBeInstanceOf(Error)
 
       const reopened = await tab<{ log: { n: number; text: string } }>(storage.openTab(), name)
@@ -219,10 +248,13 @@ describe('local-storage: the quota hit at each setItem of a commit', () => {
       }
       const writer = await tab<{ log: { n: number; text: string } }>(view, name)
       await sql`create table log (n integer primary key, text text not null)`.execute(writer.db)
-      for (let n = 1; n <= 20; n++) await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(writer.db)
+      for (let n = 1; n <= 20; n++)
+        await sql`insert into log (n, text) values (${n}, ${'x'.repeat(300)})`.execute(writer.db)
 
       countdown = failingWrite
-      const failure = await sql`insert into log (n, text) values (21, ${'y'.repeat(300)})`.execute(writer.db).catch((e: unknown) => e)
+      const failure = await sql`insert into log (n, text) values (21, ${'y'.repeat(300)})`
+        .execute(writer.db)
+        .catch((e: unknown) => e)
       const committed = countdown >= 0
       countdown = Number.POSITIVE_INFINITY
       const expected = Array.from({ length: committed ? 21 : 20 }, (_, i) => i + 1)
@@ -230,7 +262,8 @@ describe('local-storage: the quota hit at each setItem of a commit', () => {
       if (committed) expect(failure).not.toBeInstanceOf(Error)
       else expect(failure).toBeInstanceOf(StorageQuotaError)
 
-      const read = async (db: Kysely<any>) => (await sql<{ n: number }>`select n from log order by n`.execute(db)).rows.map((row) => row.n)
+      const read = async (db: Kysely<any>) =>
+        (await sql<{ n: number }>`select n from log order by n`.execute(db)).rows.map((row) => row.n)
       expect(await read(writer.db)).toEqual(expected)
       const reopened = await tab<{ log: { n: number; text: string } }>(storage.openTab(), name)
       expect(await read(reopened.db)).toEqual(expected)
@@ -296,7 +329,7 @@ describe('local-storage: tabs sharing one storage', () => {
 })
 
 describe('local-storage: a tab whose copy of the storage lags behind', () => {
-  it("waits for the newest commit another tab announced before writing, so it never writes over it", async () => {
+  it('waits for the newest commit another tab announced before writing, so it never writes over it', async () => {
     // Two processes' copies of one origin's localStorage: changes reach the second one only when the test copies them.
     const writerCopy = new QuotaStorage()
     const laggingCopy = new QuotaStorage()
@@ -321,7 +354,10 @@ describe('local-storage: a tab whose copy of the storage lags behind', () => {
 
     // The second tab's copy still says 1; its write must wait for version of the update to arrive.
     setTimeout(deliver, 50)
-    await second.db.updateTable('counters').set((eb) => ({ value: eb('value', '+', 10) })).execute()
+    await second.db
+      .updateTable('counters')
+      .set((eb) => ({ value: eb('value', '+', 10) }))
+      .execute()
     expect((await second.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(12)
   })
 })

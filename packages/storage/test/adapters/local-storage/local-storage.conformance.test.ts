@@ -8,7 +8,10 @@ runConformanceSuite(
   'local-storage (happy-dom Storage)',
   () => {
     const window = new Window()
-    const adapter = localStorageAdapter({ name: `conformance-${++databases}`, storage: window.localStorage as unknown as Storage })
+    const adapter = localStorageAdapter({
+      name: `conformance-${++databases}`,
+      storage: window.localStorage as unknown as Storage,
+    })
     return persistentHarness(
       () => adapter,
       () => window.happyDOM.close(),

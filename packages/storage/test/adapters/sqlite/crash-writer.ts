@@ -9,6 +9,9 @@ if (!filename) throw new Error('usage: crash-writer <file>')
 const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
 await storage.migrate(conformanceMigrations)
 for (let n = 0; ; n++) {
-  await storage.db.insertInto('items').values({ sku: `crash-${n}`, name: 'written before the crash', quantity: n }).execute()
+  await storage.db
+    .insertInto('items')
+    .values({ sku: `crash-${n}`, name: 'written before the crash', quantity: n })
+    .execute()
   process.stdout.write(`${n}\n`)
 }

@@ -18,7 +18,8 @@ describe('sqlite adapter', () => {
     const dir = tempDir('sqlite-wal')
     const filename = join(dir.path, 'app.sqlite')
     const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ filename }) })
-    const pragma = async (name: string) => (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(storage.db)).rows[0]
+    const pragma = async (name: string) =>
+      (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(storage.db)).rows[0]
     expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' })
     expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 })
     await storage.migrate(conformanceMigrations)
@@ -90,9 +91,13 @@ describe('sqlite adapter', () => {
   it('keeps every acknowledged write when the process is killed mid-loop', async () => {
     const dir = tempDir('sqlite-crash')
     const filename = join(dir.path, 'crash.sqlite')
-    const writer = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), filename], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'crash-writer.ts'), filename],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     const acknowledged: number[] = []
     await new Promise<void>((resolve, reject) => {
       let buffer = ''
@@ -123,7 +128,6 @@ describe('sqlite adapter', () => {
   })
 })
 
-
 describe('Kysely options', () => {
   it("passes Kysely's log option through, with the SQL of each query", async () => {
     const logged: string[] = []
@@ -138,7 +142,11 @@ describe('Kysely options', () => {
     logged.length = 0
     await storage.db.selectFrom('items').select('sku').where('id', '=', 1).execute()
     await storage.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute()
-    await storage.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute().catch(() => undefined)
+    await storage.db
+      .insertInto('items')
+      .values({ sku: 'A', name: 'a' })
+      .execute()
+      .catch(() => undefined)
     expect(logged).toEqual([
       'query: select "sku" from "items" where "id" = ?',
       'query: insert into "items" ("sku", "name") values (?, ?)',

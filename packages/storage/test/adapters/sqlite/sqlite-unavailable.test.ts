@@ -9,5 +9,7 @@ vi.mock('better-sqlite3', () => {
 it('is unavailable without better-sqlite3 and says how to install it', async () => {
   const adapter = sqliteAdapter({ filename: ':memory:' })
   expect(await adapter.isAvailable()).toBe(false)
-  expect(adapter.unavailableReason?.()).toMatch(/better-sqlite3 could not be loaded; install it with `npm install better-sqlite3`/)
+  expect(adapter.unavailableReason?.()).toMatch(
+    /better-sqlite3 could not be loaded; install it with `npm install better-sqlite3`/,
+  )
 })

@@ -31,21 +31,28 @@ export default {
     const parts = Array.from({ length: 300 }, (_, index) => ({ code: `P${index}`, count: index, photo: null }))
     const inserted = await db.insertInto('parts').values(parts).returning('code').execute()
     const [updated, photo] = await storage.batch([
-      db.updateTable('parts').set({ photo: new Uint8Array([1, 2, 255]) }).where('code', '=', 'P0'),
+      db
+        .updateTable('parts')
+        .set({ photo: new Uint8Array([1, 2, 255]) })
+        .where('code', '=', 'P0'),
       db.selectFrom('parts').select('photo').where('code', '=', 'P0'),
     ])
     const even = Array.from({ length: 150 }, (_, index) => `P${index * 2}`)
     const selected = await db.selectFrom('parts').select('count').where('code', 'in', even).orderBy('count').execute()
     const duplicate = await db
       .insertInto('parts')
-      .values([...parts.slice(0, 50).map((part) => ({ ...part, code: `new ${part.code}` })), parts[0] as (typeof parts)[number]])
+      .values([
+        ...parts.slice(0, 50).map((part) => ({ ...part, code: `new ${part.code}` })),
+        parts[0] as (typeof parts)[number],
+      ])
       .execute()
       .then(() => 'no error')
       .catch((error: Error) => error.name)
-    const transaction = await storage
-      .transaction(async () => 'ran')
-      .catch((error: Error) => error.name)
-    const total = await db.selectFrom('parts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const transaction = await storage.transaction(async () => 'ran').catch((error: Error) => error.name)
+    const total = await db
+      .selectFrom('parts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     const photoRow = photo?.rows[0] as { photo: unknown } | undefined
     await storage.close()
     return Response.json({
