@@ -15,7 +15,7 @@ export default defineConfig({
         optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
         test: {
           name: 'chromium',
-          include: ['test/browser/**/*.browser.test.ts'],
+          include: ['test/chromium/**/*.chromium.test.ts'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

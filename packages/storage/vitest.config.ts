@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Real-browser suites and consumer smoke tests have their own configs and scripts.
-    exclude: [...configDefaults.exclude, 'test/browser/**', 'test/e2e/**', 'test/consumer/**'],
+    exclude: [...configDefaults.exclude, 'test/chromium/**', 'test/e2e/**', 'test/consumer/**'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
     testTimeout: 30_000,
   },
