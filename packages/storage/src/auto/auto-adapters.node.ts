@@ -26,8 +26,8 @@ export function autoAdapters(options: AutoAdaptersOptions): StorageAdapter[] {
   const sqlite = sqliteAdapter({ filename: join(directory, `${encodeURIComponent(options.name)}.sqlite`) })
   return [
     {
-      name: sqlite.name,
-      isAvailable: () => sqlite.isAvailable(),
+      // Everything of the sqlite adapter (its unavailableReason too), but the directory made first.
+      ...sqlite,
       open<DB>(): Promise<StorageProvider<DB>> {
         mkdirSync(directory, { recursive: true })
         return sqlite.open<DB>()
