@@ -23,7 +23,6 @@ export {
   UniqueConstraintError,
   UnsupportedOperationError,
 } from './core/errors.js'
-export { mapEngineError } from './core/map-engine-error.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
 export type { StorageEngine } from './core/storage-engine.js'
 export type {
