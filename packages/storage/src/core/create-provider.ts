@@ -53,7 +53,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       ...options,
       dialect: {
         createDriver: () => driver,
-        createAdapter: () => engine.createDialectAdapter?.() ?? new SqliteAdapter(),
+        createAdapter: () => new SqliteAdapter(),
         createQueryCompiler: () => new SqliteQueryCompiler(),
         createIntrospector: (db) => engine.createIntrospector?.(db) ?? new SqliteIntrospector(db),
       },
