@@ -1,5 +1,5 @@
 import { expect, it, vi } from 'vitest'
-import { autoAdapters } from '../../src/auto-node.js'
+import { autoAdapters } from '../../src/auto/node.js'
 import { createStorage, StorageUnavailableError } from '../../src/index.js'
 
 // A Node project where better-sqlite3 is not installed: importing it fails.

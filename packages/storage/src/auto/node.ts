@@ -1,8 +1,11 @@
+// The `node` build of `@inventory/storage/auto`; its types are those of `browser.ts`.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { sqliteAdapter } from '../adapters/sqlite/sqlite-adapter.js'
 import type { StorageAdapter, StorageProvider } from '../core/storage-provider.js'
 import type { AutoAdaptersOptions } from './auto-adapters-options.js'
+
+export type { AutoAdaptersOptions }
 
 /** Where database files go unless told otherwise, relative to the working directory. */
 const DEFAULT_DIRECTORY = '.data'
