@@ -6,7 +6,7 @@
  * @module
  */
 export { createProvider, type KyselyOptions } from './core/create-provider.js'
-export { type CreateStorageOptions, createStorage } from './core/create-storage.js'
+export { type AdapterSelection, type CreateStorageOptions, createStorage } from './core/create-storage.js'
 export {
   CheckConstraintError,
   ConstraintError,

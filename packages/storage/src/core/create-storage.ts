@@ -1,17 +1,23 @@
 import { StorageUnavailableError, type SkippedAdapter } from './errors.js'
 import type { StorageAdapter, StorageProvider } from './storage-provider.js'
 
+/** Which adapter {@link createStorage} opened, and why it passed over the candidates before it. */
+export interface AdapterSelection {
+  /** The adapter opened. */
+  readonly adapter: string
+  /** Every earlier candidate, with the reason it was not used. */
+  readonly skipped: readonly SkippedAdapter[]
+}
+
 /** Options of {@link createStorage}. */
 export interface CreateStorageOptions {
   /** Candidate adapters, in order of preference; the first available one is opened. */
   adapters: StorageAdapter | readonly StorageAdapter[]
-  /** Called with the adapter chosen and every earlier candidate skipped, with the reason. */
-  onSelect?: (selection: { adapter: string; skipped: readonly SkippedAdapter[] }) => void
   /**
-   * Logs which adapter was chosen and why earlier ones were skipped: `true` logs with
-   * `console.debug`, a function receives the line instead.
+   * Called once a candidate is opened, with its name and every earlier candidate skipped, with the
+   * reason: log it, or report it to your telemetry.
    */
-  debug?: boolean | ((message: string) => void)
+  onSelect?: (selection: AdapterSelection) => void
 }
 
 /**
@@ -51,19 +57,15 @@ export async function createStorage<DB>(options: CreateStorageOptions): Promise<
     try {
       const provider = await candidate.open<DB>()
       options.onSelect?.({ adapter: candidate.name, skipped })
-      log(
-        options.debug,
-        `chose ${candidate.name}${skipped.length > 0 ? ` after skipping ${describeSkipped(skipped)}` : ''}`,
-      )
       return provider
     } catch (error) {
       skipped.push({ adapter: candidate.name, reason: `failed to open: ${describe(error)}` })
     }
   }
-  const tried = describeSkipped(skipped)
-  log(options.debug, candidates.length === 0 ? 'no adapters given' : `no adapter could be opened: ${tried}`)
   throw new StorageUnavailableError(
-    candidates.length === 0 ? 'createStorage was given no adapters' : `no adapter could be opened: ${tried}`,
+    candidates.length === 0
+      ? 'createStorage was given no adapters'
+      : `no adapter could be opened: ${describeSkipped(skipped)}`,
     { adapter: 'createStorage', skipped },
   )
 }
@@ -74,11 +76,4 @@ function describe(error: unknown): string {
 
 function describeSkipped(skipped: readonly SkippedAdapter[]): string {
   return skipped.map(({ adapter, reason }) => `${adapter} (${reason})`).join('; ')
-}
-
-function log(debug: CreateStorageOptions['debug'], message: string): void {
-  if (!debug) return
-  const line = `[@inventory/storage] createStorage: ${message}`
-  if (typeof debug === 'function') debug(line)
-  else console.debug(line)
 }
