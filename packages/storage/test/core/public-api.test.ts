@@ -7,6 +7,9 @@ const entryPoints = {
   './d1': () => import('../../src/d1.js'),
   './indexeddb': () => import('../../src/indexeddb.js'),
   './local-storage': () => import('../../src/local-storage.js'),
+  './auto [browser]': () => import('../../src/auto/browser.js'),
+  './auto [node]': () => import('../../src/auto/node.js'),
+  './auto [workerd]': () => import('../../src/auto/worker.js'),
 }
 
 describe('public API', () => {
@@ -33,6 +36,14 @@ const expected = {
   ],
   './sqlite': ['sqliteAdapter'],
   './d1': ['d1Adapter'],
-  './indexeddb': ['InPageLockManager', 'indexedDbAdapter'],
-  './local-storage': ['InPageLockManager', 'localStorageAdapter', 'localStorageKeyPrefix'],
+  './indexeddb': ['InPageLockManager', 'deleteIndexedDbDatabase', 'indexedDbAdapter'],
+  './local-storage': [
+    'InPageLockManager',
+    'deleteLocalStorageDatabase',
+    'localStorageAdapter',
+    'localStorageKeyPrefix',
+  ],
+  './auto [browser]': ['autoAdapters'],
+  './auto [node]': ['autoAdapters'],
+  './auto [workerd]': ['autoAdapters'],
 }

@@ -1,10 +1,59 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { sql } from 'kysely'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
 import { indexedDbAdapter } from '../../../src/indexeddb.js'
-import { StorageUnavailableError } from '../../../src/index.js'
+import { createStorage, StorageUnavailableError } from '../../../src/index.js'
+import { localStorageAdapter } from '../../../src/local-storage.js'
+import { QuotaStorage } from '../../support/quota-storage.js'
+
+const handlers = ['onsuccess', 'onerror', 'onupgradeneeded', 'onblocked'] as const
+type Handler = (typeof handlers)[number]
+
+/**
+ * An IndexedDB that holds every `open()` until `answer()` is called, then answers as `indexedDB`
+ * does: a browser whose IndexedDB is slow to start, not one that refuses.
+ */
+function slowIndexedDb(indexedDB: IDBFactory): { factory: IDBFactory; answer: () => void } {
+  const held: (() => void)[] = []
+  let answered = false
+  const factory = {
+    open(...args: Parameters<IDBFactory['open']>) {
+      let real: IDBOpenDBRequest | undefined
+      const request: Record<Handler, ((event: Event) => void) | null> & { result?: IDBDatabase; error?: unknown } = {
+        onsuccess: null,
+        onerror: null,
+        onupgradeneeded: null,
+        onblocked: null,
+        get result() {
+          return real?.result
+        },
+        get error() {
+          return real?.error
+        },
+      }
+      const start = () => {
+        real = indexedDB.open(...args)
+        for (const handler of handlers) real[handler] = (event: Event) => request[handler]?.(event)
+      }
+      if (answered) start()
+      else held.push(start)
+      return request
+    },
+  } as unknown as IDBFactory
+  return {
+    factory,
+    answer() {
+      answered = true
+      for (const start of held.splice(0)) start()
+    },
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 describe('indexedDbAdapter', () => {
   it('is available where IndexedDB really opens', async () => {
@@ -33,6 +82,23 @@ describe('indexedDbAdapter', () => {
     const failed = indexedDbAdapter({ name: 'probe', indexedDB: failing })
     expect(await failed.isAvailable()).toBe(false)
     expect(failed.unavailableReason?.()).toBe('IndexedDB refused to open a database: UnknownError')
+  })
+
+  it('waits for an IndexedDB slower than any timeout instead of passing it over for the next candidate', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const slow = slowIndexedDb(new IDBFactory())
+    const opening = createStorage({
+      adapters: [
+        indexedDbAdapter({ name: 'slow', indexedDB: slow.factory }),
+        localStorageAdapter({ name: 'slow', storage: new QuotaStorage() }),
+      ],
+    })
+    await vi.advanceTimersByTimeAsync(60_000)
+    vi.useRealTimers()
+    slow.answer()
+    const storage = await opening
+    expect(storage.adapter).toBe('indexeddb')
+    await storage.close()
   })
 
   it('refuses to open without IndexedDB with a typed error', async () => {
