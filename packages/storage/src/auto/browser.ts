@@ -18,7 +18,7 @@ export type { AutoAdaptersOptions }
 
 /**
  * The candidate adapters for the runtime this bundle is built for. In browsers (and any runtime
- * without a more specific build): IndexedDB, then localStorage where IndexedDB does not open.
+ * without a more specific build): IndexedDB, then localStorage where IndexedDB is missing or refused.
  *
  * @param options - the database name (and, for other runtimes, the D1 binding or file directory)
  * @example
