@@ -11,7 +11,7 @@ const ADAPTER = 'indexeddb'
  *
  * @param options - the database name, and the IndexedDB factory when it is not the global one;
  *   the adapter's own options will do
- * @throws `StorageUnavailableError` where there is no IndexedDB
+ * @throws `StorageUnavailableError` where IndexedDB is missing or blocked
  * @throws `StorageError` with code `STORAGE_UNAVAILABLE` when a connection that does not give
  *   way (another library's, or an older version of this one in another tab) keeps the database
  *   open; it is deleted once that connection closes
@@ -31,25 +31,22 @@ const ADAPTER = 'indexeddb'
  * }
  * ```
  */
-export function deleteIndexedDbDatabase(options: Pick<IndexedDbAdapterOptions, 'name' | 'indexedDB'>): Promise<void> {
-  const indexedDB = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
-  if (!indexedDB) {
-    return Promise.reject(new StorageUnavailableError('IndexedDB is not available here', { adapter: ADAPTER }))
-  }
-  return new Promise((resolve, reject) => {
+export async function deleteIndexedDbDatabase(
+  options: Pick<IndexedDbAdapterOptions, 'name' | 'indexedDB'>,
+): Promise<void> {
+  const indexedDB = resolveIndexedDb(options.indexedDB)
+  await new Promise<void>((resolve, reject) => {
     const deleting = indexedDB.deleteDatabase(options.name)
     deleting.onsuccess = () => resolve()
-    deleting.onerror = () =>
+    deleting.onerror = () => {
+      const reason = deleting.error?.name ?? 'unknown error'
       reject(
-        new StorageError(
-          'QUERY_FAILED',
-          `could not delete the database "${options.name}": ${deleting.error?.name ?? 'unknown error'}`,
-          {
-            adapter: ADAPTER,
-            cause: deleting.error,
-          },
-        ),
+        new StorageError('QUERY_FAILED', `could not delete the database "${options.name}": ${reason}`, {
+          adapter: ADAPTER,
+          cause: deleting.error,
+        }),
       )
+    }
     deleting.onblocked = () =>
       reject(
         new StorageError(
@@ -59,4 +56,16 @@ export function deleteIndexedDbDatabase(options: Pick<IndexedDbAdapterOptions, '
         ),
       )
   })
+}
+
+function resolveIndexedDb(given: IDBFactory | undefined): IDBFactory {
+  let indexedDB: IDBFactory | undefined
+  try {
+    indexedDB = given ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  } catch (error) {
+    // Reading `indexedDB` throws where it is blocked (sandboxed frames, storage disabled).
+    throw new StorageUnavailableError('IndexedDB is blocked here', { adapter: ADAPTER, cause: error })
+  }
+  if (!indexedDB) throw new StorageUnavailableError('IndexedDB is not available here', { adapter: ADAPTER })
+  return indexedDB
 }

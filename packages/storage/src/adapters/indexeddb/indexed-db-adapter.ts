@@ -42,7 +42,7 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
   return {
     name: ADAPTER,
     async isAvailable() {
-      unavailable = await probeIndexedDb(factory())
+      unavailable = await probeIndexedDb(factory)
       return unavailable === undefined
     },
     unavailableReason: () => unavailable,
@@ -74,7 +74,14 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
  * when it can. Only a refusal counts: a slow IndexedDB is waited for, because answering "unavailable"
  * would make `createStorage` open the next candidate, an empty database, in place of this one.
  */
-async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<string | undefined> {
+async function probeIndexedDb(factory: () => IDBFactory | undefined): Promise<string | undefined> {
+  let indexedDB: IDBFactory | undefined
+  try {
+    indexedDB = factory()
+  } catch (error) {
+    // Reading `indexedDB` throws where it is blocked (sandboxed frames, storage disabled).
+    return `IndexedDB is blocked here: ${(error as { name?: string } | null)?.name ?? String(error)}`
+  }
   if (!indexedDB) return 'IndexedDB is missing here'
   try {
     return await new Promise<string | undefined>((resolve) => {

@@ -3,8 +3,8 @@ import { sql } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
-import { indexedDbAdapter } from '../../../src/indexeddb.js'
-import { createStorage, StorageUnavailableError } from '../../../src/index.js'
+import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../../src/indexeddb.js'
+import { type AdapterSelection, createStorage, StorageUnavailableError } from '../../../src/index.js'
 import { localStorageAdapter } from '../../../src/local-storage.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
 
@@ -84,6 +84,35 @@ describe('indexedDbAdapter', () => {
     expect(failed.unavailableReason?.()).toBe('IndexedDB refused to open a database: UnknownError')
   })
 
+  it('is unavailable where reading indexedDB throws, and createStorage moves on to the next candidate', async () => {
+    // As in sandboxed frames and browsers with storage disabled.
+    Object.defineProperty(globalThis, 'indexedDB', {
+      configurable: true,
+      get() {
+        throw new DOMException('IndexedDB is disabled here', 'SecurityError')
+      },
+    })
+    try {
+      const selections: AdapterSelection[] = []
+      const storage = await createStorage({
+        adapters: [
+          indexedDbAdapter({ name: 'blocked' }),
+          localStorageAdapter({ name: 'blocked', storage: new QuotaStorage() }),
+        ],
+        onSelect: (selection) => selections.push(selection),
+      })
+      await storage.close()
+      expect(selections).toEqual([
+        {
+          adapter: 'local-storage',
+          skipped: [{ adapter: 'indexeddb', reason: 'IndexedDB is blocked here: SecurityError' }],
+        },
+      ])
+    } finally {
+      delete (globalThis as { indexedDB?: unknown }).indexedDB
+    }
+  })
+
   it('waits for an IndexedDB slower than any timeout instead of passing it over for the next candidate', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const slow = slowIndexedDb(new IDBFactory())
@@ -101,11 +130,12 @@ describe('indexedDbAdapter', () => {
     await storage.close()
   })
 
-  it('refuses to open without IndexedDB with a typed error', async () => {
+  it('refuses to open or delete without IndexedDB with a typed error', async () => {
     const error = await indexedDbAdapter({ name: 'absent' })
       .open()
       .catch((failure: unknown) => failure)
     expect(error).toBeInstanceOf(StorageUnavailableError)
+    await expect(deleteIndexedDbDatabase({ name: 'absent' })).rejects.toBeInstanceOf(StorageUnavailableError)
   })
 
   it('declares the bound-parameter limit the WASM build really has', async () => {

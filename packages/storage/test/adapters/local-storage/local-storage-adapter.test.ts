@@ -80,6 +80,7 @@ describe('local-storage: availability', () => {
     const adapter = localStorageAdapter({ name: 'none' })
     expect(await adapter.isAvailable()).toBe(false)
     expect(adapter.unavailableReason?.()).toBe('localStorage is missing or blocked here')
+    await expect(deleteLocalStorageDatabase({ name: 'none' })).rejects.toBeInstanceOf(StorageUnavailableError)
   })
 })
 
