@@ -33,7 +33,7 @@ describe('@inventory/storage/auto in a browser bundle built with Vite', () => {
     writeFileSync(
       join(project.path, 'main.js'),
       "import { createStorage } from '@inventory/storage'\nimport { autoAdapters } from '@inventory/storage/auto'\n" +
-        "globalThis.storage = createStorage({ adapters: autoAdapters({ name: 'app' }), debug: true })\n",
+        "globalThis.storage = createStorage({ adapters: autoAdapters({ name: 'app' }), onSelect: console.info })\n",
     )
     const outDir = join(project.path, 'dist')
     await viteBuild({ root: project.path, configFile: false, logLevel: 'error', build: { outDir } })

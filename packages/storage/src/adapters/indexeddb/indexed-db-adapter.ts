@@ -21,8 +21,6 @@ export interface IndexedDbAdapterOptions extends KyselyOptions, WasmLocation {
 }
 
 const ADAPTER = 'indexeddb'
-/** How long `isAvailable()` waits for IndexedDB to open before answering false. */
-const PROBE_TIMEOUT_MS = 3000
 
 /**
  * The `indexeddb` adapter: SQLite (WASM) in the page, its pages stored in IndexedDB, safe across
@@ -44,7 +42,7 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
   return {
     name: ADAPTER,
     async isAvailable() {
-      unavailable = await probeIndexedDb(factory())
+      unavailable = await probeIndexedDb(factory)
       return unavailable === undefined
     },
     unavailableReason: () => unavailable,
@@ -72,22 +70,27 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
 
 /**
  * Whether IndexedDB really opens: it can exist and still refuse (private modes, some embedded
- * browsers), or never answer. Opens and closes a small probe database; returns why it cannot be
- * used, or undefined when it can.
+ * browsers). Opens and closes a small probe database; returns why it cannot be used, or undefined
+ * when it can. Only a refusal counts: a slow IndexedDB is waited for, because answering "unavailable"
+ * would make `createStorage` open the next candidate, an empty database, in place of this one.
  */
-async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<string | undefined> {
+async function probeIndexedDb(factory: () => IDBFactory | undefined): Promise<string | undefined> {
+  let indexedDB: IDBFactory | undefined
+  try {
+    indexedDB = factory()
+  } catch (error) {
+    // Reading `indexedDB` throws where it is blocked (sandboxed frames, storage disabled).
+    return `IndexedDB is blocked here: ${(error as { name?: string } | null)?.name ?? String(error)}`
+  }
   if (!indexedDB) return 'IndexedDB is missing here'
   try {
     return await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(`IndexedDB did not open within ${PROBE_TIMEOUT_MS} ms`), PROBE_TIMEOUT_MS)
       const opening = indexedDB.open('@inventory/storage:probe')
       opening.onsuccess = () => {
-        clearTimeout(timer)
         opening.result.close()
         resolve(undefined)
       }
       opening.onerror = () => {
-        clearTimeout(timer)
         resolve(`IndexedDB refused to open a database: ${opening.error?.name ?? 'unknown error'}`)
       }
     })

@@ -92,7 +92,8 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
   }
 }
 
-function resolveStorage(storage: Storage | undefined): Storage | undefined {
+/** `storage`, else `localStorage` where it is present and not blocked. */
+export function resolveStorage(storage: Storage | undefined): Storage | undefined {
   if (storage) return storage
   try {
     return (globalThis as { localStorage?: Storage }).localStorage
