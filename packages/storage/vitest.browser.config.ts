@@ -1,11 +1,14 @@
+import { chromiumLaunchOptions } from '@inventory/testing/chromium'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
-import { chromiumLaunchOptions } from './chromium-launch.js'
 
 /**
  * The suites that need a real browser, run with `pnpm test:browser` and never by the default
  * `vitest run`: the conformance suite inside Chromium, and end-to-end tests in which Node drives
  * several real Chromium pages.
+ *
+ * `pnpm test:browser` loads this file with `--configLoader runner`: it imports @inventory/testing,
+ * whose TypeScript source Node cannot load by itself, as the default (bundling) loader leaves it to.
  */
 export default defineConfig({
   test: {
@@ -20,7 +23,7 @@ export default defineConfig({
           browser: {
             enabled: true,
             headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions }),
+            provider: playwright({ launchOptions: chromiumLaunchOptions() }),
             instances: [{ browser: 'chromium' }],
           },
         },

@@ -3,7 +3,7 @@
 // inside workerd (Miniflare's real D1), one request per insert. Run alone with
 // `npx tsx bench/d1.bench.ts`.
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
+import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { Miniflare } from 'miniflare'
 import { Bench } from 'tinybench'
 
@@ -133,19 +133,9 @@ async function startBenchWorker(): Promise<{
   request: (path: string) => Promise<InsertReport>
   dispose: () => Promise<void>
 }> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  })
   const miniflare = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]?.text ?? '',
+    script: await bundleWorker(fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))),
     compatibilityDate: '2026-04-01',
     d1Databases: ['DB'],
   })
