@@ -6,19 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { Miniflare } from 'miniflare'
 import { Bench } from 'tinybench'
-
-/** One line of the result table. */
-export interface D1BenchRow {
-  name: string
-  /** Median time of one 10,000-row insert, in milliseconds. */
-  ms: number
-  /** `ms` divided by the hand-written batch's `ms`. */
-  ratio: number
-  /** Statements D1 ran for one insert. */
-  statements: number
-  /** Calls that crossed to D1 for one insert. */
-  roundTrips: number
-}
+import type { D1BenchRow, D1InsertThroughput } from './measure.js'
 
 interface InsertReport {
   statements: number
@@ -77,13 +65,6 @@ export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
   } finally {
     await dispose()
   }
-}
-
-/** Rows per second inserting `rows` rows in one call, by the adapter and by a hand-written batch. */
-export interface D1InsertThroughput {
-  readonly rows: number
-  readonly adapterRowsPerSecond: number
-  readonly byHandRowsPerSecond: number
 }
 
 /**
