@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'chromium',
           include: ['test/chromium/**/*.chromium.test.ts'],
+          // The page has no process.env; the harness registry reads ADAPTERS from import.meta.env.
+          env: { ADAPTERS: process.env.ADAPTERS ?? '' },
           testTimeout: 60_000,
           browser: {
             enabled: true,

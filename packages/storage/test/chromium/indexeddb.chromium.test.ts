@@ -2,20 +2,12 @@ import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
 import { createStorage, StorageError, type StorageProvider } from '../../src/index.js'
 import { indexedDbAdapter } from '../../src/indexeddb.js'
-import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
+import { runConformanceSuite } from '../conformance/conformance-suite.js'
+import { chromiumAdapterHarnesses } from '../support/chromium-adapter-harnesses.js'
 import { type CounterDB, incrementCounter } from '../support/tab-checks.js'
 
 const run = `${Date.now()}`
-let databases = 0
-
-runConformanceSuite(
-  'indexeddb (Chromium)',
-  () => {
-    const adapter = indexedDbAdapter({ name: `conformance-${run}-${++databases}` })
-    return persistentHarness(() => adapter)
-  },
-  { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
-)
+runConformanceSuite(chromiumAdapterHarnesses.indexedDb())
 
 describe('indexeddb in Chromium: two engines of one page, on navigator.locks and BroadcastChannel', () => {
   it('loses no update and reports remote changes', async () => {

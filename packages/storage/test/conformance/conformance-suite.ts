@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type ChangeEvent,
   CheckConstraintError,
@@ -7,88 +7,44 @@ import {
   MigrationError,
   NotNullConstraintError,
   StorageError,
-  type StorageAdapter,
-  type StorageCapabilities,
   type StorageProvider,
-  createStorage,
   UniqueConstraintError,
   UnsupportedOperationError,
 } from '../../src/index.js'
+import { type AdapterHarness, isSelected } from '../support/adapter-harness.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
 
-/** What an adapter's test file hands to the suite for each test: a fresh, empty database. */
-export interface ConformanceHarness {
-  /** A provider on an empty database. */
-  subject: StorageProvider<ConformanceDB>
-  /**
-   * Closes `subject` and opens the same database again, for the durability checks of persistent
-   * adapters. Omit it for in-memory databases.
-   */
-  reopen?: () => Promise<StorageProvider<ConformanceDB>>
-  /** Releases whatever the harness made (files, engines); called after the subject is closed. */
-  cleanup?: () => Promise<void> | void
-}
-
 /**
- * A harness on a database that outlives its provider: `adapter()` is opened for the subject and
- * again on each reopen; `release()` removes what the database left behind.
- */
-export async function persistentHarness(
-  adapter: () => StorageAdapter | Promise<StorageAdapter>,
-  release?: () => unknown,
-): Promise<ConformanceHarness> {
-  const open = async () => createStorage<ConformanceDB>({ adapters: await adapter() })
-  let current = await open()
-  return {
-    subject: current,
-    reopen: async () => {
-      await current.close()
-      current = await open()
-      return current
-    },
-    cleanup: async () => {
-      await current.close()
-      await release?.()
-    },
-  }
-}
-
-/**
- * The behaviour every adapter must show, the same on each. Capability flags skip only what the
- * adapter declares it cannot do.
+ * The behaviour every adapter must show, the same on each. Cases an adapter's capabilities rule
+ * out show as skipped, and so does the whole suite of an adapter `ADAPTERS` leaves out.
  *
- * @param name - the adapter and variant under test, as shown in the report
- * @param open - returns a fresh harness for each test
- * @param capabilities - what the adapter declares; must equal `subject.capabilities`
+ * @param harness - opens the adapter's databases; from adapter-harnesses.ts (Node) or
+ *   chromium-adapter-harnesses.ts (Chromium)
  */
-export function runConformanceSuite(
-  name: string,
-  open: () => Promise<ConformanceHarness>,
-  capabilities: StorageCapabilities,
-): void {
-  describe(`conformance: ${name}`, () => {
-    let harness: ConformanceHarness
+export function runConformanceSuite(harness: AdapterHarness): void {
+  const { capabilities } = harness
+
+  // Left out of this run by ADAPTERS.
+  describe.skipIf(!isSelected(harness))(`conformance: ${harness.name}`, () => {
     let storage: StorageProvider<ConformanceDB>
     let db: Kysely<ConformanceDB>
 
     beforeEach(async () => {
-      harness = await open()
-      storage = harness.subject
+      storage = await harness.open<ConformanceDB>()
       db = storage.db
       await storage.migrate(conformanceMigrations)
     })
 
-    afterEach(async () => {
-      await storage.close()
-      await harness.cleanup?.()
-    })
+    afterEach(() => harness.cleanup())
+
+    afterAll(() => harness.dispose())
 
     const tools = () => db.selectFrom('categories').select('id').where('name', '=', 'tools').executeTakeFirstOrThrow()
 
     describe('capabilities', () => {
       it('declares what the adapter can do', () => {
         expect(storage.capabilities).toEqual(capabilities)
-        expect(typeof storage.adapter).toBe('string')
+        expect(storage.adapter).toBe(harness.adapter)
       })
     })
 
@@ -457,53 +413,53 @@ export function runConformanceSuite(
     })
 
     describe('transaction', () => {
-      if (capabilities.interactiveTransactions) {
-        it('commits when the callback resolves', async () => {
-          const result = await storage.transaction(async (trx) => {
-            await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
-            const row = await trx
-              .selectFrom('items')
-              .select('quantity')
-              .where('sku', '=', 'T')
-              .executeTakeFirstOrThrow()
-            await trx
-              .updateTable('items')
-              .set({ quantity: row.quantity + 1 })
-              .execute()
-            return row.quantity
+      // Adapters that cannot hold a transaction open across calls (D1) refuse it; see the last case.
+      const interactive = it.skipIf(!capabilities.interactiveTransactions)
+
+      interactive('commits when the callback resolves', async () => {
+        const result = await storage.transaction(async (trx) => {
+          await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
+          const row = await trx.selectFrom('items').select('quantity').where('sku', '=', 'T').executeTakeFirstOrThrow()
+          await trx
+            .updateTable('items')
+            .set({ quantity: row.quantity + 1 })
+            .execute()
+          return row.quantity
+        })
+        expect(result).toBe(1)
+        expect(await db.selectFrom('items').select('quantity').execute()).toEqual([{ quantity: 2 }])
+      })
+
+      interactive('rolls back when the callback throws', async () => {
+        const failure = await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+            throw new Error('changed my mind')
           })
-          expect(result).toBe(1)
-          expect(await db.selectFrom('items').select('quantity').execute()).toEqual([{ quantity: 2 }])
-        })
+          .catch((e: unknown) => e)
+        expect((failure as Error).message).toBe('changed my mind')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
 
-        it('rolls back when the callback throws', async () => {
-          const failure = await storage
-            .transaction(async (trx) => {
-              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
-              throw new Error('changed my mind')
-            })
-            .catch((e: unknown) => e)
-          expect((failure as Error).message).toBe('changed my mind')
-          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
-        })
-
-        it('rolls back when a statement inside fails, and maps the error', async () => {
-          const failure = await storage
-            .transaction(async (trx) => {
-              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
-              await trx.insertInto('items').values({ sku: 'T', name: 'again' }).execute()
-            })
-            .catch((e: unknown) => e)
-          expect(failure).toBeInstanceOf(UniqueConstraintError)
-          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
-        })
-      } else {
-        it('throws UnsupportedOperationError pointing to batch()', async () => {
+      interactive('rolls back when a statement inside fails, and maps the error', async () => {
+        const failure = await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+            await trx.insertInto('items').values({ sku: 'T', name: 'again' }).execute()
+          })
+          .catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
+      // Only adapters without interactive transactions refuse them.
+      it.skipIf(capabilities.interactiveTransactions)(
+        'throws UnsupportedOperationError pointing to batch()',
+        async () => {
           const failure = await storage.transaction(async () => 1).catch((e: unknown) => e)
           expect(failure).toBeInstanceOf(UnsupportedOperationError)
           expect((failure as Error).message).toContain('batch(')
-        })
-      }
+        },
+      )
     })
 
     describe('migrate', () => {
@@ -665,8 +621,10 @@ export function runConformanceSuite(
         expect(events).toEqual([])
       })
 
-      if (capabilities.interactiveTransactions) {
-        it('fires once when a transaction commits and never when it rolls back', async () => {
+      // Needs interactive transactions.
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'fires once when a transaction commits and never when it rolls back',
+        async () => {
           await storage.transaction(async (trx) => {
             await trx.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
             await trx.insertInto('categories').values({ name: 'x' }).execute()
@@ -680,8 +638,8 @@ export function runConformanceSuite(
             })
             .catch(() => undefined)
           expect(events).toHaveLength(1)
-        })
-      }
+        },
+      )
 
       it('stops after unsubscribe', async () => {
         unsubscribe()
@@ -705,38 +663,35 @@ export function runConformanceSuite(
       })
     })
 
-    if (capabilities.persistent) {
-      describe('durability', () => {
-        it('keeps acknowledged writes across close and reopen', async () => {
-          if (!harness.reopen) throw new Error('a persistent adapter must give the harness a reopen()')
-          await db
-            .insertInto('items')
-            .values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) })
-            .execute()
-          await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
-          await db
-            .insertInto('items')
-            .values({ sku: 'D1', name: 'rejected' })
-            .execute()
-            .catch(() => undefined)
-          storage = await harness.reopen()
-          db = storage.db
-          const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
-          expect(rows).toEqual([
-            { sku: 'D1', name: 'durable' },
-            { sku: 'D2', name: 'batched' },
-          ])
-          expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
-          // D1 refuses `integrity_check` (not authorized) but runs the lighter `quick_check`.
-          const check = await sql<Record<string, string>>`pragma integrity_check`
-            .execute(db)
-            .catch((error: unknown) => {
-              if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
-              return sql<Record<string, string>>`pragma quick_check`.execute(db)
-            })
-          expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
+    describe('durability', () => {
+      // An in-memory database ends with its provider: there is nothing to reopen.
+      it.skipIf(!capabilities.persistent)('keeps acknowledged writes across close and reopen', async () => {
+        if (!harness.reopen) throw new Error(`${harness.name} is persistent but its harness cannot reopen`)
+        await db
+          .insertInto('items')
+          .values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) })
+          .execute()
+        await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
+        await db
+          .insertInto('items')
+          .values({ sku: 'D1', name: 'rejected' })
+          .execute()
+          .catch(() => undefined)
+        storage = await harness.reopen(storage)
+        db = storage.db
+        const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
+        expect(rows).toEqual([
+          { sku: 'D1', name: 'durable' },
+          { sku: 'D2', name: 'batched' },
+        ])
+        expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
+        // D1 refuses `integrity_check` (not authorized) but runs the lighter `quick_check`.
+        const check = await sql<Record<string, string>>`pragma integrity_check`.execute(db).catch((error: unknown) => {
+          if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
+          return sql<Record<string, string>>`pragma quick_check`.execute(db)
         })
+        expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
       })
-    }
+    })
   })
 }
