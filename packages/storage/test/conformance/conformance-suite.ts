@@ -12,7 +12,11 @@ import {
   UnsupportedOperationError,
 } from '../../src/index.js'
 import { type AdapterHarness, isSelected } from '../support/adapter-harness.js'
+import { integrityCheck, waitFor } from '../support/tab-checks.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
+
+/** How many times each of two racing tabs increments their shared counter. */
+const INCREMENTS_PER_TAB = 200
 
 /**
  * The behaviour every adapter must show, the same on each. Cases an adapter's capabilities rule
@@ -693,5 +697,207 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
       })
     })
+
+    describe('across tabs', () => {
+      // Only adapters that keep the tabs of one origin in sync promise any of this.
+      const acrossTabs = it.skipIf(!capabilities.crossTabSync)
+      const openTab = (provider: StorageProvider<ConformanceDB> = storage) => {
+        if (!harness.openTab) throw new Error(`${harness.name} syncs tabs but its harness cannot open a second one`)
+        return harness.openTab<ConformanceDB>(provider)
+      }
+      const skus = (provider: StorageProvider<ConformanceDB>) =>
+        provider.db.selectFrom('items').select('sku').orderBy('sku').execute()
+      /**
+       * A second tab, and the changes it hears from the moment it has heard every commit made
+       * before it opened: a browser may deliver those late, to a tab that already read them.
+       * Tabs hear commits in order, so once a marker commit is heard, every earlier one has been.
+       * The marker is the only commit so far that writes the locations table alone.
+       */
+      const listeningTab = async () => {
+        const tab = await openTab()
+        const heard: ChangeEvent[] = []
+        tab.onChange((event) => heard.push(event))
+        await db.insertInto('locations').values({ warehouse: 'marker', bin: 'tab opened', label: null }).execute()
+        await waitFor(() => heard.some((event) => event.tables.join() === 'locations'))
+        heard.length = 0
+        return { tab, heard }
+      }
+
+      acrossTabs(
+        'loses no update: two tabs incrementing one counter in transactions each read a value no other read',
+        async () => {
+          await db.insertInto('items').values({ sku: 'COUNTER', name: 'counter', quantity: 0 }).execute()
+          const { tab: other, heard } = await listeningTab()
+          const read: number[] = []
+          const increments = async (tab: StorageProvider<ConformanceDB>) => {
+            for (let i = 0; i < INCREMENTS_PER_TAB; i++) read.push(await incrementCounter(tab))
+          }
+          await Promise.all([increments(storage), increments(other)])
+          // None worked on a stale copy: every increment read a value no other increment read.
+          expect(new Set(read).size).toBe(2 * INCREMENTS_PER_TAB)
+          // Reads do not wait for other tabs; each tab reaches the sum once the last announcement arrives.
+          await waitFor(async () => (await counter(storage)) === 2 * INCREMENTS_PER_TAB)
+          await waitFor(async () => (await counter(other)) === 2 * INCREMENTS_PER_TAB)
+          const remoteTables = heard.filter((event) => event.source === 'remote').map((event) => event.tables.join())
+          expect(remoteTables.length).toBeGreaterThan(0)
+          expect(new Set(remoteTables)).toEqual(new Set(['items']))
+        },
+      )
+
+      acrossTabs(
+        "tells the other tab of each commit: onChange with source 'remote' and the tables written, then the rows",
+        async () => {
+          const { tab: other, heard: remote } = await listeningTab()
+          expect(await skus(other)).toEqual([])
+          const local: ChangeEvent[] = []
+          storage.onChange((event) => local.push(event))
+
+          await db.insertInto('items').values({ sku: 'R-1', name: 'remote' }).execute()
+          await waitFor(() => remote.length === 1)
+          expect(await skus(other)).toEqual([{ sku: 'R-1' }])
+          await storage.batch([
+            db.insertInto('categories').values({ name: 'garden' }),
+            db.updateTable('items').set({ quantity: 4 }),
+          ])
+          await sql`create table notes (id integer primary key, text text)`.execute(db)
+          await sql`insert into notes (text) values ('hello')`.execute(db)
+          await waitFor(() => remote.length === 4)
+
+          const written = [['items'], ['categories', 'items'], ['notes'], ['notes']]
+          expect(remote).toEqual(written.map((tables) => ({ tables, source: 'remote' })))
+          expect(local).toEqual(written.map((tables) => ({ tables, source: 'local' })))
+          expect(await other.db.selectFrom('items').select(['sku', 'quantity']).execute()).toEqual([
+            { sku: 'R-1', quantity: 4 },
+          ])
+          expect((await sql<{ text: string }>`select text from notes`.execute(other.db)).rows).toEqual([
+            { text: 'hello' },
+          ])
+        },
+      )
+
+      acrossTabs('announces no write that failed or rolled back', async () => {
+        const item = await db
+          .insertInto('items')
+          .values({ sku: 'E', name: 'e' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        const { tab: other, heard: remote } = await listeningTab()
+        await db
+          .insertInto('items')
+          .values({ sku: 'E', name: 'duplicate' })
+          .execute()
+          .catch(() => undefined)
+        await storage
+          .batch([
+            db.insertInto('categories').values({ name: 'x' }),
+            db.insertInto('items').values({ sku: 'E', name: 'e' }),
+          ])
+          .catch(() => undefined)
+        await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('categories').values({ name: 'y' }).execute()
+            throw new Error('rollback')
+          })
+          .catch(() => undefined)
+        await db.insertInto('movements').values({ item_id: item.id, delta: 1 }).execute()
+        await waitFor(() => remote.length > 0)
+        // Announcements arrive in commit order: one for a failed write would have come first.
+        expect(remote).toEqual([{ tables: ['movements'], source: 'remote' }])
+        expect(await other.db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+          { name: 'parts' },
+          { name: 'tools' },
+        ])
+      })
+
+      acrossTabs('sees a table another tab created, and writes to it at once', async () => {
+        const other = await openTab()
+        const withNotes = {
+          ...conformanceMigrations,
+          '0003_notes': {
+            async up(db: Kysely<any>) {
+              await db.schema.createTable('notes').addColumn('text', 'text').execute()
+            },
+          },
+        }
+        await storage.migrate(withNotes)
+        // No waiting for the announcement: a write catches up under the lock first.
+        await sql`insert into notes (text) values ('from the other tab')`.execute(other.db)
+        expect((await other.migrate(withNotes)).applied).toEqual([])
+        await waitFor(async () => (await sql`select text from notes`.execute(db)).rows.length === 1)
+        expect(await integrityCheck(db)).toEqual([{ integrity_check: 'ok' }])
+      })
+
+      acrossTabs('keeps a tab that only reads current through announcements alone', async () => {
+        const reader = await openTab()
+        for (let quantity = 1; quantity <= 20; quantity++) {
+          await db
+            .insertInto('items')
+            .values({ sku: `S-${quantity}`, name: 's', quantity })
+            .execute()
+        }
+        await waitFor(async () => (await skus(reader)).length === 20)
+        const sum = await reader.db
+          .selectFrom('items')
+          .select((eb) => eb.fn.sum<number>('quantity').as('total'))
+          .executeTakeFirstOrThrow()
+        expect(sum.total).toBe(210)
+      })
+
+      acrossTabs('applies each migration once when two tabs migrate a new database at the same time', async () => {
+        const first = await harness.open<ConformanceDB>()
+        const second = await openTab(first)
+        const reports = await Promise.all([first.migrate(conformanceMigrations), second.migrate(conformanceMigrations)])
+        expect(reports.flatMap((report) => report.applied).sort()).toEqual(['0001_catalog', '0002_movements'])
+        for (const report of reports) {
+          expect([...report.applied, ...report.alreadyApplied].sort()).toEqual(['0001_catalog', '0002_movements'])
+        }
+        // The second migration inserts two categories: applied twice, it would fail or leave four.
+        expect(await second.db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+          { name: 'parts' },
+          { name: 'tools' },
+        ])
+      })
+
+      acrossTabs('refuses a tab with an older migration set against a newer schema, and corrupts nothing', async () => {
+        await storage.migrate({
+          ...conformanceMigrations,
+          '0003_item_notes': {
+            async up(db: Kysely<any>) {
+              await db.schema.alterTable('items').addColumn('notes', 'text').execute()
+            },
+          },
+        })
+        const older = await openTab()
+        const failure = await older.migrate(conformanceMigrations).catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(MigrationError)
+        expect((failure as Error).message).toContain('0003_item_notes')
+        await db.insertInto('items').values({ sku: 'N-1', name: 'written by the newer tab' }).execute()
+        await waitFor(async () => (await skus(older)).length === 1)
+        expect(await skus(older)).toEqual([{ sku: 'N-1' }])
+        expect(await integrityCheck(older.db)).toEqual([{ integrity_check: 'ok' }])
+      })
+    })
   })
+}
+
+/** Reads the counter item's quantity and writes it back plus one, in one transaction; resolves to the value read. */
+function incrementCounter(provider: StorageProvider<ConformanceDB>): Promise<number> {
+  return provider.transaction(async (trx) => {
+    const { quantity } = await trx
+      .selectFrom('items')
+      .select('quantity')
+      .where('sku', '=', 'COUNTER')
+      .executeTakeFirstOrThrow()
+    await trx
+      .updateTable('items')
+      .set({ quantity: quantity + 1 })
+      .where('sku', '=', 'COUNTER')
+      .execute()
+    return quantity
+  })
+}
+
+async function counter(provider: StorageProvider<ConformanceDB>): Promise<number> {
+  const row = await provider.db.selectFrom('items').select('quantity').where('sku', '=', 'COUNTER').executeTakeFirst()
+  return row?.quantity ?? Number.NaN
 }
