@@ -44,6 +44,20 @@ export function runConformanceSuite(harness: AdapterHarness): void {
     afterAll(() => harness.dispose())
 
     const tools = () => db.selectFrom('categories').select('id').where('name', '=', 'tools').executeTakeFirstOrThrow()
+    /** Two writes that fail on the SKU 'E', which must exist: one alone, one at the end of a batch. */
+    const failDuplicateWrites = async () => {
+      await db
+        .insertInto('items')
+        .values({ sku: 'E', name: 'duplicate' })
+        .execute()
+        .catch(() => undefined)
+      await storage
+        .batch([
+          db.insertInto('categories').values({ name: 'x' }),
+          db.insertInto('items').values({ sku: 'E', name: 'e' }),
+        ])
+        .catch(() => undefined)
+    }
 
     describe('capabilities', () => {
       it('declares what the adapter can do', () => {
@@ -611,17 +625,7 @@ export function runConformanceSuite(harness: AdapterHarness): void {
       it('does not fire for failed writes or rolled-back batches', async () => {
         await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
         events.length = 0
-        await db
-          .insertInto('items')
-          .values({ sku: 'E', name: 'e' })
-          .execute()
-          .catch(() => undefined)
-        await storage
-          .batch([
-            db.insertInto('categories').values({ name: 'x' }),
-            db.insertInto('items').values({ sku: 'E', name: 'e' }),
-          ])
-          .catch(() => undefined)
+        await failDuplicateWrites()
         expect(events).toEqual([])
       })
 
@@ -782,17 +786,7 @@ export function runConformanceSuite(harness: AdapterHarness): void {
           .returning('id')
           .executeTakeFirstOrThrow()
         const { tab: other, heard: remote } = await listeningTab()
-        await db
-          .insertInto('items')
-          .values({ sku: 'E', name: 'duplicate' })
-          .execute()
-          .catch(() => undefined)
-        await storage
-          .batch([
-            db.insertInto('categories').values({ name: 'x' }),
-            db.insertInto('items').values({ sku: 'E', name: 'e' }),
-          ])
-          .catch(() => undefined)
+        await failDuplicateWrites()
         await storage
           .transaction(async (trx) => {
             await trx.insertInto('categories').values({ name: 'y' }).execute()
