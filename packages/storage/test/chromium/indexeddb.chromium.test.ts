@@ -3,43 +3,15 @@ import { describe, expect, it, vi } from 'vitest'
 import { createStorage, StorageError, type StorageProvider } from '../../src/index.js'
 import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../src/indexeddb.js'
 import { localStorageAdapter } from '../../src/local-storage.js'
-import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
-import { type CounterDB, incrementCounter } from '../support/tab-checks.js'
+import { runConformanceSuite } from '../conformance/conformance-suite.js'
+import { chromiumAdapterHarnesses } from '../support/chromium-adapter-harnesses.js'
+import type { CounterDB } from '../support/tab-checks.js'
 
 const run = `${Date.now()}`
-let databases = 0
 
-runConformanceSuite(
-  'indexeddb (Chromium)',
-  () => {
-    const adapter = indexedDbAdapter({ name: `conformance-${run}-${++databases}` })
-    return persistentHarness(() => adapter)
-  },
-  { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
-)
+runConformanceSuite(chromiumAdapterHarnesses.indexedDb())
 
-describe('indexeddb in Chromium: two engines of one page, on navigator.locks and BroadcastChannel', () => {
-  it('loses no update and reports remote changes', async () => {
-    const name = `tabs-${run}`
-    const first = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
-    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
-    await first.db.insertInto('counters').values({ id: 1, value: 0 }).execute()
-    const second = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
-    const remote: string[][] = []
-    second.onChange((event) => event.source === 'remote' && remote.push([...event.tables]))
-    const increment = incrementCounter
-    const loop = async (provider: StorageProvider<CounterDB>) => {
-      for (let i = 0; i < 100; i++) await increment(provider)
-    }
-    await Promise.all([loop(first), loop(second)])
-    await increment(first)
-    expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
-    expect(remote.length).toBeGreaterThan(0)
-    expect(remote.every((tables) => tables.join() === 'counters')).toBe(true)
-    await first.close()
-    await second.close()
-  })
-
+describe('indexeddb in Chromium', () => {
   it('is available here, where IndexedDB really opens', async () => {
     expect(await indexedDbAdapter({ name: 'probe' }).isAvailable()).toBe(true)
   })
