@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
-import { createStorage, StorageError, type StorageProvider } from '../../src/index.js'
+import { createStorage, StorageError } from '../../src/index.js'
 import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../src/indexeddb.js'
 import { localStorageAdapter } from '../../src/local-storage.js'
 import { runConformanceSuite } from '../conformance/conformance-suite.js'
