@@ -19,7 +19,11 @@ describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-pa
     CSV_COLUMNS,
     sampleItems.map((item) => CSV_COLUMNS.map((column) => item[column])),
   )
-  const response = await fetch(`${server.url}/api/import`, { method: 'POST', body: JSON.stringify({ csv }) })
+  const response = await fetch(`${server.url}/api/import`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ csv }),
+  })
   if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
   return server
 })
