@@ -1,18 +1,16 @@
-import type { StorageProvider } from '@inventory/storage'
+import { StorageQuotaError, type StorageProvider } from '@inventory/storage'
 import {
   adjustStock,
-  applyImport,
   createItem,
   deleteItem,
-  exportCsv,
   getItem,
   listItems,
   listMovements,
   overview,
-  previewImport,
   updateItem,
 } from '../domain/inventory.js'
-import { InventoryError } from '../domain/inventory-error.js'
+import { applyImport, exportCsv, previewImport } from '../domain/inventory-csv.js'
+import { InventoryError, type InventoryErrorKind } from '../domain/inventory-error.js'
 import type { InventoryDB } from '../domain/schema.js'
 import { importSchema, parseInput } from '../domain/validation.js'
 
@@ -39,6 +37,7 @@ export interface ApiErrorBody {
       | 'payload_too_large'
       | 'unsupported_media_type'
       | 'method_not_allowed'
+      | 'storage_full'
       | 'internal'
     message: string
     /** Field name → what is wrong with it. */
@@ -272,6 +271,14 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
 }
 
+/** The status and error code of each kind of {@link InventoryError}. */
+const INVENTORY_ERROR_STATUS: Record<InventoryErrorKind, [number, ApiErrorBody['error']['code']]> = {
+  invalid_input: [400, 'invalid_input'],
+  not_found: [404, 'not_found'],
+  conflict: [409, 'conflict'],
+  too_large: [413, 'payload_too_large'],
+}
+
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
     return json(
@@ -280,10 +287,18 @@ function errorResponse(error: unknown): Response {
     )
   }
   if (error instanceof InventoryError) {
-    const status = { invalid_input: 400, not_found: 404, conflict: 409 }[error.kind]
-    const body: ApiErrorBody = { error: { code: error.kind, message: error.message, fields: { ...error.fields } } }
+    const [status, code] = INVENTORY_ERROR_STATUS[error.kind]
+    const body: ApiErrorBody = { error: { code, message: error.message, fields: { ...error.fields } } }
     if (error.rows.length > 0) body.error.rows = error.rows
     return json(body, status)
+  }
+  if (error instanceof StorageQuotaError) {
+    const where =
+      error.adapter === 'local-storage' || error.adapter === 'indexeddb'
+        ? "this browser's storage is full"
+        : 'the database is full'
+    const message = `${where}: nothing was saved. Export a CSV and delete items you no longer need, then try again`
+    return json({ error: { code: 'storage_full', message } }, 507)
   }
   console.error(error)
   return json({ error: { code: 'internal', message: 'the server could not complete the request' } }, 500)

@@ -114,5 +114,6 @@ function renderPreview(result: ImportPreview): HTMLElement {
         ),
       ),
     ),
+    result.rows_omitted > 0 ? h('p', { class: 'lead' }, `and ${result.rows_omitted} more rows`) : null,
   )
 }

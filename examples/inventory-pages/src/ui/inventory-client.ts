@@ -1,4 +1,5 @@
-import type { ImportPreview, Overview } from '../domain/inventory.js'
+import type { Overview } from '../domain/inventory.js'
+import type { ImportPreview } from '../domain/inventory-csv.js'
 import type { Item, Movement, MovementWithItem } from '../domain/schema.js'
 
 export type { ImportPreview, Item, MovementWithItem, Overview }

