@@ -8,8 +8,9 @@ import { ApiInventoryClient } from './inventory-client.js'
 import type { OpenedInventory } from './open-inventory.js'
 
 /**
- * The inventory kept in this browser: the same migrations, rules and API handler as on the
- * servers, on a database in IndexedDB. Other tabs' changes are announced so the page can refresh.
+ * The inventory kept in this browser (the browser-only build): the same migrations, rules and API
+ * handler as on the servers, on a database in IndexedDB, else localStorage. Other tabs' changes
+ * are announced so the page can refresh.
  */
 export async function openBrowserInventory(): Promise<OpenedInventory> {
   // The browser's candidates: IndexedDB, else localStorage (some webviews and private modes refuse IndexedDB).

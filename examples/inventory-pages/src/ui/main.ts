@@ -13,15 +13,17 @@ import { Toast } from './toast.js'
 
 start(findShell(document))
 
-/** Opens the inventory and shows it, or says why it could not. */
+/** Opens the inventory and shows it, or says why it could not and offers to try again. */
 async function start(shell: Shell): Promise<void> {
+  shell.fatal.hidden = true
+  shell.boot.hidden = false
   let opened: OpenedInventory
   try {
     opened = await openInventory()
   } catch (error) {
     shell.boot.hidden = true
     shell.fatalMessage.textContent = describeError(error)
-    shell.fatalRetry.addEventListener('click', () => location.reload())
+    shell.fatalRetry.onclick = () => start(shell)
     shell.fatal.hidden = false
     return
   }
