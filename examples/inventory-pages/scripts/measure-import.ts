@@ -22,16 +22,26 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts']
 
 try {
   await waitForServer()
-  const csv = `sku,name\n${Array.from({ length: rows }, (_, index) => `${index.toString(36)},n\n`).join('')}`
-  const body = JSON.stringify({ csv })
-  console.log(`${rows} rows, CSV ${kilobytes(csv.length)}, request body ${kilobytes(body.length)}`)
+  const csvOf = (quantity: number) =>
+    `sku,name,quantity\n${Array.from({ length: rows }, (_, index) => `${index.toString(36)},n,${quantity}\n`).join('')}`
+  const body = JSON.stringify({ csv: csvOf(1) })
+  console.log(`${rows} rows, CSV ${kilobytes(csvOf(1).length)}, request body ${kilobytes(body.length)}`)
 
   const preview = await timed(() => post('/api/import/preview', body))
   console.log(
     `preview: ${preview.value.status} in ${preview.ms} ms, answer ${kilobytes(preview.value.text.length)} ` +
-      `(${(preview.value.text.length / csv.length).toFixed(2)}× the CSV)`,
+      `(${(preview.value.text.length / csvOf(1).length).toFixed(2)}× the CSV)`,
   )
+  await measureImport('import creating every row', body)
+  await measureImport('import again, changing every quantity', JSON.stringify({ csv: csvOf(2) }))
+  console.log(`server peak memory (VmHWM): ${peakMemory(server.pid)}`)
+} finally {
+  server.kill()
+  rmSync(folder, { recursive: true, force: true })
+}
 
+/** Imports `body` while asking /api/health every 10 ms, and prints both. */
+async function measureImport(label: string, body: string): Promise<void> {
   const latencies: number[] = []
   let importing = true
   const healthChecks = (async () => {
@@ -44,16 +54,12 @@ try {
   const applied = await timed(() => post('/api/import', body))
   importing = false
   await healthChecks
-  console.log(`import: ${applied.value.status} in ${applied.ms} ms: ${applied.value.text.slice(0, 120)}`)
   latencies.sort((a, b) => a - b)
   const median = latencies[Math.floor(latencies.length / 2)] ?? 0
+  console.log(`${label}: ${applied.value.status} in ${applied.ms} ms: ${applied.value.text.slice(0, 80)}`)
   console.log(
-    `/api/health during the import: ${latencies.length} checks, median ${median} ms, slowest ${latencies.at(-1)} ms`,
+    `  /api/health meanwhile: ${latencies.length} checks, median ${median} ms, slowest ${latencies.at(-1)} ms`,
   )
-  console.log(`server peak memory (VmHWM): ${peakMemory(server.pid)}`)
-} finally {
-  server.kill()
-  rmSync(folder, { recursive: true, force: true })
 }
 
 async function waitForServer(): Promise<void> {
