@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
+import { openBrowserProvider } from '../../browser/open-browser-provider.js'
 import type { WebLockManager } from '../../browser/tab-coordination.js'
 import type { WasmLocation } from '../../browser/wasm-sqlite.js'
-import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import { LocalStoragePageStore, type VersionLocks } from './local-storage-page-store.js'
@@ -72,8 +72,8 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
         versionLocks: versionLocks(options.locks),
       })
       const events = options.storageEvents ?? windowEvents()
-      const provider = await createProvider<DB>(
-        browserStorageEngine({
+      const provider = await openBrowserProvider<DB>(
+        {
           adapter: ADAPTER,
           name: options.name,
           store,
@@ -81,7 +81,7 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
           locks: options.locks,
           createChannel: () => (events ? new StorageEventChannel(events, storage, store.metaKey) : undefined),
           wasmUrl: options.wasmUrl,
-        }),
+        },
         { log: options.log, plugins: options.plugins },
       )
       // Deleted content becomes zeros, which the page codec stores in a few characters: deleting

@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
+import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/open-browser-provider.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
 import { indexedDbAdapter } from '../../../src/indexeddb.js'
 import { StorageUnavailableError } from '../../../src/index.js'
