@@ -39,7 +39,8 @@ const PROBE_TIMEOUT_MS = 3000
  * ```
  */
 export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
-  const factory = () => options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  const config = Object.freeze({ ...options })
+  const factory = () => config.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   let unavailable: string | undefined
   return {
     name: ADAPTER,
@@ -56,14 +57,14 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
       return openBrowserProvider<DB>(
         {
           adapter: ADAPTER,
-          name: options.name,
-          store: new IndexedDbPageStore({ name: options.name, indexedDB, adapter: ADAPTER }),
-          pageSize: options.pageSize,
-          locks: options.locks,
-          createChannel: options.broadcastChannel,
-          wasmUrl: options.wasmUrl,
+          name: config.name,
+          store: new IndexedDbPageStore({ name: config.name, indexedDB, adapter: ADAPTER }),
+          pageSize: config.pageSize,
+          locks: config.locks,
+          createChannel: config.broadcastChannel,
+          wasmUrl: config.wasmUrl,
         },
-        { log: options.log, plugins: options.plugins },
+        { log: config.log, plugins: config.plugins },
       )
     },
   }

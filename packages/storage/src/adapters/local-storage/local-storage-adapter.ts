@@ -53,36 +53,37 @@ export function localStorageKeyPrefix(name: string): string {
  * ```
  */
 export function localStorageAdapter(options: LocalStorageAdapterOptions): StorageAdapter {
-  const keyPrefix = localStorageKeyPrefix(options.name)
+  const config = Object.freeze({ ...options })
+  const keyPrefix = localStorageKeyPrefix(config.name)
   let unavailable: string | undefined
   return {
     name: ADAPTER,
     isAvailable() {
-      unavailable = probeStorage(options.storage, keyPrefix)
+      unavailable = probeStorage(config.storage, keyPrefix)
       return unavailable === undefined
     },
     unavailableReason: () => unavailable,
     async open<DB>(): Promise<StorageProvider<DB>> {
-      const storage = resolveStorage(options.storage)
+      const storage = resolveStorage(config.storage)
       if (!storage) throw new StorageUnavailableError('localStorage is not available here', { adapter: ADAPTER })
       const store = new LocalStoragePageStore({
         storage,
         keyPrefix,
         adapter: ADAPTER,
-        versionLocks: versionLocks(options.locks),
+        versionLocks: versionLocks(config.locks),
       })
-      const events = options.storageEvents ?? windowEvents()
+      const events = config.storageEvents ?? windowEvents()
       const provider = await openBrowserProvider<DB>(
         {
           adapter: ADAPTER,
-          name: options.name,
+          name: config.name,
           store,
-          pageSize: options.pageSize,
-          locks: options.locks,
+          pageSize: config.pageSize,
+          locks: config.locks,
           createChannel: () => (events ? new StorageEventChannel(events, storage, store.metaKey) : undefined),
-          wasmUrl: options.wasmUrl,
+          wasmUrl: config.wasmUrl,
         },
-        { log: options.log, plugins: options.plugins },
+        { log: config.log, plugins: config.plugins },
       )
       // Deleted content becomes zeros, which the page codec stores in a few characters: deleting
       // rows gives quota back.
