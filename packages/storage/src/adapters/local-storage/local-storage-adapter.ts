@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { openBrowserProvider } from '../../browser/open-browser-provider.js'
-import type { WebLockManager } from '../../browser/tab-coordination.js'
+import { browserLockManager, type WebLockManager } from '../../browser/tab-coordination.js'
 import type { WasmLocation } from '../../browser/wasm-sqlite.js'
 import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
@@ -16,8 +16,13 @@ export interface LocalStorageAdapterOptions extends KyselyOptions, WasmLocation 
   storage?: Storage
   /** Where other tabs' `storage` events arrive (default `window`); tests pass their own. */
   storageEvents?: StorageEventTarget
-  /** Lock manager writers serialise on (default `navigator.locks`). */
-  locks?: WebLockManager
+  /**
+   * Lock manager writers serialise on (default `navigator.locks`). Where it also has `query()`, as
+   * `navigator.locks` does, it must grant shared locks too: tabs then hold one named after their
+   * last commit, so a writer learns the newest commit even before this tab's copy of the storage
+   * has it.
+   */
+  locks?: WebLockManager & Partial<Pick<LockManager, 'query'>>
   /** Page size of a new database in bytes (default 4096). */
   pageSize?: number
 }
@@ -123,12 +128,13 @@ function windowEvents(): StorageEventTarget | undefined {
   return typeof target.addEventListener === 'function' ? (target as StorageEventTarget) : undefined
 }
 
-/** `navigator.locks` when it can report held locks and the writers' lock is not replaced by the caller's. */
-function versionLocks(locks: WebLockManager | undefined): VersionLocks | undefined {
-  if (locks)
-    return typeof (locks as unknown as Partial<VersionLocks>).query === 'function'
-      ? (locks as unknown as VersionLocks)
-      : undefined
-  const browserLocks = (globalThis as { navigator?: { locks?: Partial<VersionLocks> } }).navigator?.locks
-  return typeof browserLocks?.query === 'function' ? (browserLocks as VersionLocks) : undefined
+/**
+ * The lock manager tabs announce their commits with: the caller's (replacing the browser's for the
+ * writers' lock, so for this too) or `navigator.locks`, when it can report held locks.
+ */
+function versionLocks(locks: LocalStorageAdapterOptions['locks']): VersionLocks | undefined {
+  const manager = locks ?? browserLockManager()
+  // A manager that reports held locks is taken for a full Web Locks manager (the option's
+  // documented contract), which grants shared locks too; its type declares only exclusive ones.
+  return typeof manager?.query === 'function' ? (manager as unknown as VersionLocks) : undefined
 }
