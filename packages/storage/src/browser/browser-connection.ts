@@ -19,28 +19,16 @@ export class BrowserConnection implements DatabaseConnection {
   readonly #session: WriteSession
   readonly #adapter: string
 
-  /**
-   * @param database - the SQLite connection
-   * @param session - the write side of this tab
-   * @param adapter - the adapter's name, for errors
-   */
   constructor(database: WasmConnection, session: WriteSession, adapter: string) {
     this.#database = database
     this.#session = session
     this.#adapter = adapter
   }
 
-  /** Whether a transaction is open on the connection. */
   get inTransaction(): boolean {
     return !this.#database.inAutocommit
   }
 
-  /**
-   * Runs one statement. A write first takes the database's lock and catches up with other tabs;
-   * once the connection is back in autocommit mode the changed pages are stored before this resolves.
-   *
-   * @param query - the compiled statement
-   */
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const database = this.#database
     const session = this.#session
@@ -70,7 +58,6 @@ export class BrowserConnection implements DatabaseConnection {
     return result as QueryResult<R>
   }
 
-  /** Closes the SQLite connection; later statements reject with `STORAGE_CLOSED`. */
   close(): void {
     this.#database.close()
   }

@@ -53,7 +53,6 @@ export class BrowserDriver extends SqliteCommandDriver {
   #connection: BrowserConnection | undefined
   #closed = false
 
-  /** @param options - the store, the database name and the tab coordination to use */
   constructor(options: BrowserDriverOptions) {
     super()
     this.#options = options
@@ -90,17 +89,11 @@ export class BrowserDriver extends SqliteCommandDriver {
     this.#mutex.unlock()
   }
 
-  /**
-   * Calls `listener` with the tables of each commit another tab announces, once this tab has it.
-   *
-   * @param listener - receives the tables the other tab wrote
-   * @returns the unsubscribe function
-   */
+  /** Calls `listener` with the tables of each commit another tab announces, once this tab has it. */
   onRemoteChange(listener: (tables: readonly string[]) => void): () => void {
     return this.#follower.onRemoteChange(listener)
   }
 
-  /** Closes the channel, the database and the store. */
   async destroy(): Promise<void> {
     if (this.#closed) return
     this.#closed = true

@@ -35,11 +35,7 @@ export class MemoryVfs implements VfsFileSystem<OpenMemoryFile> {
     this.#facade = new VfsFacade(sqlite, VFS_NAME, this)
   }
 
-  /**
-   * The VFS of a loaded module, installed on first use.
-   *
-   * @param sqlite - the loaded WASM SQLite module
-   */
+  /** The VFS of a loaded module, installed on first use. */
   static of(sqlite: WasmSqlite): MemoryVfs {
     let vfs = installed.get(sqlite)
     if (!vfs) {
@@ -49,22 +45,15 @@ export class MemoryVfs implements VfsFileSystem<OpenMemoryFile> {
     return vfs
   }
 
-  /** The VFS name to pass to `sqlite3_open_v2`. */
   get name(): string {
     return this.#facade.name
   }
 
-  /**
-   * Makes `file` the content of the file called `name` until {@link MemoryVfs.unregister}.
-   *
-   * @param name - the file name SQLite will open
-   * @param file - its content
-   */
+  /** Makes `file` the content of the file called `name` until unregistered. */
   register(name: string, file: MemoryFile): void {
     this.#files.set(name, file)
   }
 
-  /** @param name - a file name given to {@link MemoryVfs.register} */
   unregister(name: string): void {
     this.#files.delete(name)
   }

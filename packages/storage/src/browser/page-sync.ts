@@ -20,7 +20,6 @@ const SQLITE_HEADER = 'SQLite format 3\0'
  * tracks the store version the file holds; callers decide when (and under which lock) to call it.
  */
 export class PageSync {
-  /** The database file SQLite runs on. */
   readonly file: MemoryFile
   readonly #store: PageStore
   readonly #adapter: string
@@ -35,12 +34,7 @@ export class PageSync {
     this.#storedPageCount = stored.pageCount
   }
 
-  /**
-   * Opens the store and loads its database into a new file, refusing a damaged one.
-   *
-   * @param store - where the pages live
-   * @param options - the adapter's name and the page size of a new database
-   */
+  /** Opens the store and loads its database into a new file, refusing a damaged one. */
   static async open(store: PageStore, options: PageSyncOptions): Promise<PageSync> {
     const stored = await store.open()
     assertWhole(stored, options.adapter)
@@ -49,7 +43,7 @@ export class PageSync {
     return new PageSync(store, options.adapter, file, stored)
   }
 
-  /** The store version the file holds: the last one loaded or committed. */
+  /** The store version the file holds. */
   get version(): number {
     return this.#version
   }
@@ -72,13 +66,7 @@ export class PageSync {
     this.#storedPageCount = changes.pageCount
   }
 
-  /**
-   * Stores the pages the file changed since the last stored state, in one commit. When storing
-   * fails the file goes back to that state and the error is thrown.
-   *
-   * @param tables - the tables the commit wrote, for other tabs
-   * @returns the new version, or undefined when nothing needed storing
-   */
+  /** Stores the changed pages in one commit: the new version, or undefined when nothing changed. */
   async storeChanges(tables: readonly string[]): Promise<number | undefined> {
     const { file } = this
     if (!file.hasChanges) return undefined

@@ -22,13 +22,7 @@ export class RemoteCommitFollower {
   #followed: FollowedDatabase | undefined
   #closed = false
 
-  /**
-   * Calls `listener` with the tables of each commit another tab announces, after this tab has
-   * caught up with it.
-   *
-   * @param listener - receives the tables the other tab wrote
-   * @returns the unsubscribe function
-   */
+  /** Calls `listener` with the tables of each commit another tab announces, once caught up. */
   onRemoteChange(listener: (tables: readonly string[]) => void): () => void {
     this.#listeners.add(listener)
     return () => {
@@ -36,17 +30,13 @@ export class RemoteCommitFollower {
     }
   }
 
-  /**
-   * Starts listening on the database's channel, which {@link RemoteCommitFollower.close} closes.
-   *
-   * @param database - the channel, the connection's mutex and the write session
-   */
+  /** Starts listening on the database's channel, which `close()` closes. */
   follow(database: FollowedDatabase): void {
     this.#followed = database
     database.channel?.addEventListener('message', this.#onMessage)
   }
 
-  /** Stops listening, closes the channel and forgets the listeners; announcements under way are ignored. */
+  /** Stops listening, closes the channel, forgets the listeners; announcements under way are ignored. */
   close(): void {
     this.#closed = true
     this.#followed?.channel?.removeEventListener('message', this.#onMessage)

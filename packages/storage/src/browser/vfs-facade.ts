@@ -99,20 +99,13 @@ const SQLITE_OK = 0
  * @template F - an open file of the file system
  */
 export class VfsFacade<F> {
-  /** The VFS name to pass to `sqlite3_open_v2`. */
   readonly name: string
   readonly #sqlite: WasmSqlite
   readonly #fileSystem: VfsFileSystem<F>
   readonly #open = new Map<number, F>()
   #lastError: unknown
 
-  /**
-   * Installs the VFS in the module under `name`.
-   *
-   * @param sqlite - the loaded WASM SQLite module
-   * @param name - the VFS name, unique in the module
-   * @param fileSystem - the file logic
-   */
+  /** Installs the VFS in the module under `name`, unique in the module. */
   constructor(sqlite: WasmSqlite, name: string, fileSystem: VfsFileSystem<F>) {
     this.#sqlite = sqlite
     this.name = name
@@ -141,7 +134,6 @@ export class VfsFacade<F> {
     })
   }
 
-  /** The `sqlite3_io_methods` of an open file: each finds the file by its pointer and delegates. */
   #ioMethods() {
     const { capi, wasm } = this.#sqlite
     const files = this.#fileSystem
@@ -196,7 +188,6 @@ export class VfsFacade<F> {
     }
   }
 
-  /** The `sqlite3_vfs` methods: opening and naming files, and time. */
   #vfsMethods(ioPointer: number) {
     const { capi, wasm } = this.#sqlite as any
     const files = this.#fileSystem
@@ -241,7 +232,7 @@ export class VfsFacade<F> {
     }
   }
 
-  /** Runs one file operation; a thrown error becomes `failureCode` and is kept for `xGetLastError`. */
+  /** A thrown error becomes `failureCode`, kept for `xGetLastError`. */
   #guard(failureCode: number, operation: () => number): number {
     try {
       return operation()
@@ -257,15 +248,12 @@ export class VfsFacade<F> {
     return file
   }
 
-  /** `length` bytes of the WASM heap from `pointer`: a view, so reads land in SQLite's buffer. */
+  /** A view of the heap, so reads land in SQLite's buffer. */
   #heapBytes(pointer: number, length: number): Uint8Array {
     return this.#sqlite.wasm.heap8u().subarray(Number(pointer), Number(pointer) + length)
   }
 
-  /**
-   * Answers `xGetLastError`: copies the last failure's message into SQLite's buffer (when it passes
-   * one) and forgets it. SQLite also calls it without a buffer, only for the result.
-   */
+  /** Answers `xGetLastError`, copying the message into SQLite's buffer where it passes one. */
   #takeLastError(nOut: number, pOut: number): number {
     const error = this.#lastError
     this.#lastError = undefined

@@ -47,13 +47,7 @@ export class WasmConnection {
     })
   }
 
-  /**
-   * Opens SQLite on `file`, registered with the module's memory VFS under a name of its own.
-   *
-   * @param sqlite - the loaded WASM SQLite module
-   * @param file - the database file; its page size becomes SQLite's for a new database
-   * @param options - the adapter's and the database's names
-   */
+  /** Opens SQLite on `file`, registered with the module's memory VFS under a name of its own. */
   static open(sqlite: WasmSqlite, file: MemoryFile, options: WasmConnectionOptions): WasmConnection {
     const vfs = MemoryVfs.of(sqlite)
     const fileName = `${options.name}#${++openedFiles}`
@@ -67,37 +61,22 @@ export class WasmConnection {
     return connection
   }
 
-  /** Whether the connection is in autocommit mode, that is, no transaction is open. */
+  /** Whether no transaction is open. */
   get inAutocommit(): boolean {
     return this.#sqlite.capi.sqlite3_get_autocommit(this.#handle()) !== 0
   }
 
-  /**
-   * The prepared statement for `sql`, kept for reuse. Valid until the next `prepare`: run it first.
-   *
-   * @param sql - the statement's SQL text
-   */
+  /** The statement for `sql`, kept for reuse: run it before preparing another. */
   prepare(sql: string): PreparedStatement {
     this.#handle()
     return this.#statements.get(sql)
   }
 
-  /**
-   * Whether the statement leaves the database as it is.
-   *
-   * @param statement - a statement from {@link WasmConnection.prepare}
-   */
   isReadOnly(statement: PreparedStatement): boolean {
     return this.#sqlite.capi.sqlite3_stmt_readonly(statement.pointer as number) !== 0
   }
 
-  /**
-   * Runs a prepared statement to its end: its rows, or for a statement without columns the
-   * affected-row count and last insert rowid.
-   *
-   * @param statement - a statement from {@link WasmConnection.prepare}
-   * @param parameters - the values to bind
-   */
+  /** Runs a statement to its end: its rows, or the affected-row count and last insert rowid. */
   run(statement: PreparedStatement, parameters: readonly unknown[]): QueryResult<unknown> {
     const { capi } = this.#sqlite
     const handle = this.#handle()
@@ -119,13 +98,7 @@ export class WasmConnection {
     }
   }
 
-  /**
-   * Runs a read statement, yielding its rows in chunks. The caller holds the connection throughout.
-   *
-   * @param sql - the select's SQL text
-   * @param parameters - the values to bind
-   * @param chunkSize - rows per yielded result
-   */
+  /** Runs a read statement, yielding its rows in chunks; the caller holds the connection throughout. */
   async *stream(
     sql: string,
     parameters: readonly unknown[],
@@ -150,7 +123,6 @@ export class WasmConnection {
     }
   }
 
-  /** Finalizes the kept statements, closes the database and forgets its file. */
   close(): void {
     if (this.#closed) return
     this.#closed = true
@@ -159,7 +131,6 @@ export class WasmConnection {
     this.#vfs.unregister(this.#fileName)
   }
 
-  /** The database pointer; rejects use after {@link WasmConnection.close}. */
   #handle(): number {
     if (this.#closed) {
       throw new StorageError('STORAGE_CLOSED', 'the database is closed', { adapter: this.#adapter })

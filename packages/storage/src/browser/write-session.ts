@@ -34,7 +34,6 @@ export class WriteSession {
   readonly #channel: ChangeChannel | undefined
   #state: SessionState = IDLE
 
-  /** @param options - the pages, the lock and the channel */
   constructor(options: WriteSessionOptions) {
     this.#pages = options.pages
     this.#locks = options.locks
@@ -42,17 +41,16 @@ export class WriteSession {
     this.#channel = options.channel
   }
 
-  /** Whether a write is under way: the lock is held and changes are not stored yet. */
+  /** Whether a write holds the lock and its changes are not stored yet. */
   get writing(): boolean {
     return this.#state.kind === 'writing'
   }
 
-  /** The store version this tab holds. */
   get version(): number {
     return this.#pages.version
   }
 
-  /** Takes the writers' lock and catches up with other tabs; the write starts once this resolves. */
+  /** Takes the writers' lock and catches up with other tabs. */
   async begin(): Promise<void> {
     const releaseLock = await holdLock(this.#locks, this.#lockName)
     try {
@@ -64,17 +62,11 @@ export class WriteSession {
     this.#state = { kind: 'writing', releaseLock, tables: new Set() }
   }
 
-  /**
-   * Records tables the current write changed, for the announcement.
-   *
-   * @param tables - the tables a statement of the write wrote
-   */
   noteWritten(tables: Iterable<string>): void {
     if (this.#state.kind !== 'writing') return
     for (const table of tables) this.#state.tables.add(table)
   }
 
-  /** Ends the write: stores its pages, announces the commit and releases the lock. */
   async finish(): Promise<void> {
     const state = this.#state
     if (state.kind !== 'writing') return
@@ -88,10 +80,7 @@ export class WriteSession {
     }
   }
 
-  /**
-   * Catches up outside a write. The lock keeps writers out meanwhile, so the pages read are one
-   * consistent state even where IndexedDB isolates transactions loosely.
-   */
+  /** Catches up outside a write: under the lock, so the pages read are one consistent state. */
   catchUp(): Promise<void> {
     return this.#locks.request(this.#lockName, { mode: 'exclusive' }, () => this.#pages.catchUp())
   }
