@@ -1,7 +1,7 @@
-import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
+import { openBrowserProvider } from '../../browser/open-browser-provider.js'
 import type { ChangeChannel, WebLockManager } from '../../browser/tab-coordination.js'
 import type { WasmLocation } from '../../browser/wasm-sqlite.js'
-import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import { IndexedDbPageStore } from './indexed-db-page-store.js'
@@ -37,7 +37,8 @@ const ADAPTER = 'indexeddb'
  * ```
  */
 export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
-  const factory = () => options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  const config = Object.freeze({ ...options })
+  const factory = () => config.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   let unavailable: string | undefined
   return {
     name: ADAPTER,
@@ -51,18 +52,17 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
       if (!indexedDB) {
         return Promise.reject(new StorageUnavailableError('IndexedDB is not available here', { adapter: ADAPTER }))
       }
-      const store = new IndexedDbPageStore({ name: options.name, indexedDB, adapter: ADAPTER })
-      return createProvider<DB>(
-        browserStorageEngine({
+      return openBrowserProvider<DB>(
+        {
           adapter: ADAPTER,
-          name: options.name,
-          store,
-          pageSize: options.pageSize,
-          locks: options.locks,
-          createChannel: options.broadcastChannel,
-          wasmUrl: options.wasmUrl,
-        }),
-        { log: options.log, plugins: options.plugins },
+          name: config.name,
+          store: new IndexedDbPageStore({ name: config.name, indexedDB, adapter: ADAPTER }),
+          pageSize: config.pageSize,
+          locks: config.locks,
+          createChannel: config.broadcastChannel,
+          wasmUrl: config.wasmUrl,
+        },
+        { log: config.log, plugins: config.plugins },
       )
     },
   }

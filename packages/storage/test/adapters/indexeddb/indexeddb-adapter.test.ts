@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
+import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/open-browser-provider.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
 import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../../src/indexeddb.js'
 import { type AdapterSelection, createStorage, StorageUnavailableError } from '../../../src/index.js'
@@ -167,5 +167,21 @@ describe('indexedDbAdapter pages', () => {
     expect(await pageSize({ pageSize: 8192 })).toBe(8192)
     expect(await pageSize({})).toBe(8192)
     expect(await pageSize({ pageSize: 1024 })).toBe(8192)
+  })
+})
+
+describe('indexedDbAdapter options', () => {
+  it('keeps the options it was given, whatever the caller changes afterwards', async () => {
+    const indexedDB = new IDBFactory()
+    const options: { name: string; indexedDB?: IDBFactory; pageSize?: number } = { name: 'given', indexedDB }
+    const adapter = indexedDbAdapter(options)
+    options.name = 'changed'
+    options.indexedDB = new IDBFactory()
+    options.pageSize = 1024
+    const storage = await adapter.open()
+    await sql`create table t (x)`.execute(storage.db)
+    expect((await sql<{ page_size: number }>`pragma page_size`.execute(storage.db)).rows[0]?.page_size).toBe(4096)
+    await storage.close()
+    expect((await indexedDB.databases()).map((database) => database.name)).toEqual(['given'])
   })
 })

@@ -159,6 +159,22 @@ describe('local-storage: a damaged store', () => {
   })
 })
 
+describe('local-storage: options', () => {
+  it('keeps the options it was given, whatever the caller changes afterwards', async () => {
+    const storage = new QuotaStorage()
+    const options: { name: string; storage?: Storage } = { name: 'given', storage }
+    const adapter = localStorageAdapter(options)
+    options.name = 'changed'
+    options.storage = new QuotaStorage()
+    const provider = await adapter.open()
+    open.push(provider as StorageProvider<unknown>)
+    await sql`create table t (x)`.execute(provider.db)
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    expect(keys.length).toBeGreaterThan(0)
+    expect(keys.every((key) => key.startsWith(localStorageKeyPrefix('given')))).toBe(true)
+  })
+})
+
 describe('local-storage: quota', () => {
   it('rejects a write past the quota, keeps memory and storage at the last stored state, and recovers after deletes', async () => {
     const storage = new QuotaStorage()
