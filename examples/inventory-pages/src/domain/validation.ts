@@ -14,7 +14,15 @@ export function trimSpaces(value: string): string {
   return value.replace(/^ +| +$/g, '')
 }
 
-const text = (max: number) => z.string().overwrite(trimSpaces).max(max, `at most ${max} characters`)
+/** Half of a surrogate pair, alone: a JSON escape can carry it, but no text encoding can store it. */
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+const text = (max: number) =>
+  z
+    .string()
+    .overwrite(trimSpaces)
+    .max(max, `at most ${max} characters`)
+    .refine((value) => !LONE_SURROGATE.test(value), 'not valid Unicode text (a lone surrogate)')
 
 const itemFields = {
   sku: z

@@ -152,6 +152,34 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         })
       })
 
+      it('exports a formula behind whitespace, a NUL, a byte order mark or a full-width sign behind an apostrophe too', async () => {
+        const hidden = [
+          '\n=HYPERLINK("http://attacker.example")',
+          '\u00a0=1+1',
+          '\u3000@SUM(1)',
+          '\u0000=1+1',
+          '\uFEFF=1+1',
+          '\uFF1D1+1',
+          '\uFF0Bcmd',
+          '\r\n-1',
+        ]
+        const created = []
+        for (const [index, formula] of hidden.entries()) {
+          created.push(await create({ sku: `FH-${index}`, name: 'Hidden formula', category: formula }))
+        }
+        const exported = (await call('GET', '/api/export')).body as string
+        const cells = parseCells(exported)
+          .filter((cells) => cells[0]?.startsWith('FH-'))
+          .map((cells) => cells[4])
+        expect(cells).toEqual(hidden.map((formula) => `'${formula}`))
+
+        const imported = await call('POST', '/api/import', { csv: exported })
+        expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+        for (const [index, item] of created.entries()) {
+          expect((await itemById(item.id)).item.category).toBe(hidden[index])
+        }
+      })
+
       it('keeps a leading tab on import instead of trimming it into a formula', async () => {
         const csv = 'sku,name,category\r\nFT-1,"\t=1+1",Tools\r\n'
         const imported = await call('POST', '/api/import', { csv })
@@ -160,6 +188,45 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         expect(item.name).toBe('\t=1+1')
         const exported = (await call('GET', '/api/export')).body as string
         expect(exported).toContain(`FT-1,'\t=1+1,0,,Tools,0,0`)
+      })
+    })
+
+    describe('broken files and text', () => {
+      it('refuses a file whose quoted cell never closes, naming the line, instead of reading the rest into that cell', async () => {
+        const csv = 'sku,name\r\nUQ-1,Hammer\r\nUQ-2,"Widget\r\nUQ-3,Gadget\r\nUQ-4,Gizmo\r\n'
+        for (const path of ['/api/import/preview', '/api/import']) {
+          const answer = await call('POST', path, { csv })
+          expect(answer.status, `${path}: ${answer.text}`).toBe(400)
+          expect(answer.body.error.code).toBe('invalid_input')
+          expect(answer.body.error.message).toBe('line 3: a quoted cell starts here and is never closed')
+          expect(answer.body.error.fields).toEqual({ csv: 'line 3: the closing " of a quoted cell is missing' })
+        }
+        expect(await skusLike('UQ-')).toEqual([])
+      })
+
+      it('refuses a body that is not UTF-8 and text with a lone surrogate, instead of storing replacement characters', async () => {
+        const latin1 = Buffer.concat([Buffer.from('{"sku":"U8-1","name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')])
+        const answer = await send('POST', '/api/items', {
+          body: latin1,
+          headers: { 'content-type': 'application/json' },
+        })
+        expect(answer.status).toBe(400)
+        expect(answer.body.error).toMatchObject({ code: 'invalid_json', fields: { body: 'not valid UTF-8' } })
+
+        const surrogate = await call('POST', '/api/items', '{"sku":"U8-2","name":"half \\ud83d of a smiley"}')
+        expect(surrogate.status).toBe(400)
+        expect(surrogate.body.error.fields).toEqual({ name: 'not valid Unicode text (a lone surrogate)' })
+        // JSON escapes can carry what UTF-8 cannot: half of a surrogate pair, here in a CSV cell.
+        const imported = await call(
+          'POST',
+          '/api/import',
+          '{"csv":"sku,name,location\\r\\nU8-3,Mug,Shelf \\udc00\\r\\n"}',
+        )
+        expect(imported.status).toBe(400)
+        expect(imported.body.error.rows).toEqual([
+          { line: 2, fields: { location: 'not valid Unicode text (a lone surrogate)' } },
+        ])
+        expect(await skusLike('U8-')).toEqual([])
       })
     })
 
@@ -297,6 +364,34 @@ export function describeHostileInputContract(name: string, start: StartApiServer
       })
     })
   })
+}
+
+/** The records of a CSV file, each as its cells; quoted cells may hold line breaks. */
+function parseCells(text: string): string[][] {
+  const records: string[][] = []
+  let cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]
+    if (quoted && char === '"' && text[index + 1] === '"') {
+      cell += '"'
+      index++
+    } else if (char === '"') {
+      quoted = !quoted
+    } else if (char === ',' && !quoted) {
+      cells.push(cell)
+      cell = ''
+    } else if (char === '\r' && text[index + 1] === '\n' && !quoted) {
+      records.push([...cells, cell])
+      cells = []
+      cell = ''
+      index++
+    } else {
+      cell += char
+    }
+  }
+  return records
 }
 
 /** The cells of one CSV line (no line breaks inside cells). */
