@@ -237,7 +237,10 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
   if (request.body) {
     const reader = request.body.getReader()
     for (;;) {
-      const { done, value } = await reader.read()
+      const { done, value } = await reader.read().catch(() => {
+        // The client hung up mid-body (a dropped connection): its fault, not the server's, and nothing was written.
+        throw new HttpError(400, 'bad_request', 'the body was cut off before its end', { body: 'incomplete' })
+      })
       if (done) break
       size += value.byteLength
       if (size > limit) {
