@@ -297,4 +297,43 @@ describe.skipIf(!hasChromium)('site in Chromium, when the server does not answer
     expect(await keptInBrowser()).toEqual({ databases: [], localStorage: [] })
     await context.close()
   })
+
+  it('does not report a change as done when something other than the API answers it, like a Wi-Fi login page', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    const row = page.locator('tr[data-sku="HAM-001"]')
+    await row.waitFor()
+    // A captive portal or a misrouted proxy: 200, with a page of its own instead of the API's JSON.
+    const portal = (route: Route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Log in to use the Wi-Fi</h1>' })
+    await page.route('**/api/items/*', (route) =>
+      route.request().method() === 'DELETE' ? portal(route) : route.continue(),
+    )
+    await page.route('**/api/import', portal)
+    page.on('dialog', (dialog) => dialog.accept())
+
+    await row.getByRole('button', { name: 'Edit' }).click()
+    await page.getByTestId('item-dialog').getByRole('button', { name: 'Delete' }).click()
+    const toast = page.locator('#toast')
+    await expect.poll(() => toast.textContent()).toContain('not the inventory API')
+    expect(await toast.textContent()).not.toContain('Deleted')
+    await page.getByTestId('item-dialog').getByRole('button', { name: 'Close' }).click()
+
+    await page.getByRole('button', { name: 'Import CSV' }).click()
+    const importDialog = page.getByTestId('import-dialog')
+    await importDialog.locator('textarea').fill('sku,name\r\nWIFI-1,Portal\r\n')
+    await importDialog.getByRole('button', { name: 'Preview' }).click()
+    await expect
+      .poll(() => importDialog.getByTestId('import-summary').textContent())
+      .toBe('1 to create, 0 to update, 0 with errors')
+    await importDialog.getByRole('button', { name: 'Import' }).click()
+    await expect.poll(() => importDialog.locator('.form-error').textContent()).toContain('not the inventory API')
+    expect(await toast.textContent()).not.toContain('Imported')
+
+    const { items } = (await (await fetch(`${server.url}/api/items`)).json()) as { items: { sku: string }[] }
+    expect(items.map((item) => item.sku)).toContain('HAM-001')
+    expect(items.map((item) => item.sku)).not.toContain('WIFI-1')
+    await context.close()
+  })
 })
