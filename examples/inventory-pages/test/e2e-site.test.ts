@@ -337,3 +337,40 @@ describe.skipIf(!hasChromium)('site in Chromium, when the server does not answer
     await context.close()
   })
 })
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
+describe.skipIf(!hasChromium)('site in Chromium, offline', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('keeps the page for offline use, not an API error or a script that a navigation fetched', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((done) => navigator.serviceWorker.addEventListener('controllerchange', done, { once: true }))
+      }
+    })
+    // Navigations the service worker sees: a mistyped address, a link to the worker's own script.
+    for (const path of ['/api', '/service-worker.js']) {
+      await page.goto(server.url + path)
+      await context.setOffline(true)
+      await page.goto(server.url)
+      expect(await page.title(), `offline after visiting ${path}`).toBe('Inventory')
+      await expect.poll(() => page.locator('#fatal-message').textContent()).toContain('cannot be reached')
+      await context.setOffline(false)
+    }
+    await context.close()
+  })
+})
