@@ -107,6 +107,14 @@ class InventoryClient:
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
+                kind = response.headers.get_content_type()
+                if kind != "application/json":
+                    # A Wi-Fi login page or a proxy answered in the API's place: the request never reached it.
+                    raise InventoryApiError(
+                        response.status,
+                        "not_the_api",
+                        f"the answer ({kind}) did not come from the inventory API; check the URL and the connection",
+                    )
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             try:
@@ -114,6 +122,9 @@ class InventoryClient:
             except (ValueError, KeyError):
                 detail = {"code": "http_error", "message": error.reason}
             raise InventoryApiError(error.code, detail.get("code"), detail.get("message"), detail.get("fields")) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", error)
+            raise InventoryApiError(0, "unreachable", f"cannot reach {self.base_url}: {reason}") from None
 
 
 def main(argv=None):
