@@ -33,6 +33,14 @@ describe('CSV', () => {
     ])
   })
 
+  it('skips rows whose cells are all empty, as spreadsheets save cleared rows', () => {
+    expect(parseCsv('sku,name\r\n,\r\nA,x\r\n"",""\r\n, \r\n').map((record) => [record.line, record.cells])).toEqual([
+      [1, ['sku', 'name']],
+      [3, ['A', 'x']],
+      [5, ['', ' ']],
+    ])
+  })
+
   it('puts an apostrophe before text a spreadsheet would evaluate, and reads the value back as it was', () => {
     const values = [
       '=1+1',

@@ -44,7 +44,7 @@ export interface CsvRecord {
 
 /**
  * Reads RFC 4180 CSV: quoted cells may hold commas, quotes (doubled) and line breaks. Blank lines
- * are skipped. A cell that {@link formatCsv} protected with an apostrophe (a formula, or text
+ * and rows whose cells are all empty are skipped. A cell that {@link formatCsv} protected with an apostrophe (a formula, or text
  * starting with an apostrophe) loses that first apostrophe.
  *
  * @throws InventoryError (`invalid_input`) when a quoted cell is never closed: read leniently, the
@@ -65,7 +65,8 @@ export function parseCsv(text: string): CsvRecord[] {
   }
   const endRecord = () => {
     endCell()
-    if (cells.length > 1 || cells[0] !== '') records.push({ line: recordLine, cells })
+    // A blank line, or a row of empty cells (`,,,`), which spreadsheets save for rows once used.
+    if (cells.some((value) => value !== '')) records.push({ line: recordLine, cells })
     cells = []
   }
   for (let index = 0; index < source.length; index++) {

@@ -204,6 +204,16 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         expect(await skusLike('UQ-')).toEqual([])
       })
 
+      it('reads a row of empty cells, as spreadsheets save cleared rows, like a blank line', async () => {
+        const csv = 'sku,name,quantity\r\nER-1,Kept,3\r\n,,\r\n"","",""\r\nER-2,Also kept,4\r\n,,\r\n,,\r\n'
+        const preview = await call('POST', '/api/import/preview', { csv })
+        expect(preview.body).toMatchObject({ create_count: 2, error_count: 0, rows_omitted: 0 })
+        expect(preview.body.rows.map((row: { line: number }) => row.line)).toEqual([2, 5])
+        const imported = await call('POST', '/api/import', { csv })
+        expect(imported.status, imported.text).toBe(200)
+        expect((await skusLike('ER-')).sort()).toEqual(['ER-1', 'ER-2'])
+      })
+
       it('refuses a body that is not UTF-8 and text with a lone surrogate, instead of storing replacement characters', async () => {
         const latin1 = Buffer.concat([Buffer.from('{"sku":"U8-1","name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')])
         const answer = await send('POST', '/api/items', {
