@@ -214,6 +214,22 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         expect((await skusLike('ER-')).sort()).toEqual(['ER-1', 'ER-2'])
       })
 
+      it('reads a header as spreadsheets save it, refusing a column whose values would be dropped', async () => {
+        const cleared = 'sku,name,quantity,,\r\nNC-1,Kept,2,,\r\nNC-2,Also kept,3,,\r\n'
+        const imported = await call('POST', '/api/import', { csv: cleared })
+        expect(imported.status, imported.text).toBe(200)
+        expect(imported.body).toEqual({ created: 2, updated: 0 })
+
+        const holding = 'sku,name,\r\nNC-3,Mug,\r\nNC-4,Cup,blue\r\n'
+        const refused = await call('POST', '/api/import/preview', { csv: holding })
+        expect(refused.status).toBe(400)
+        expect(refused.body.error.message).toBe('column 3 has no name in the header, but line 3 has a value in it')
+        const twice = await call('POST', '/api/import', { csv: 'sku,name,name\r\nNC-5,Mug,Cup\r\n' })
+        expect(twice.status).toBe(400)
+        expect(twice.body.error.message).toBe('the header names the column name twice')
+        expect((await skusLike('NC-')).sort()).toEqual(['NC-1', 'NC-2'])
+      })
+
       it('refuses a body that is not UTF-8 and text with a lone surrogate, instead of storing replacement characters', async () => {
         const latin1 = Buffer.concat([Buffer.from('{"sku":"U8-1","name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')])
         const answer = await send('POST', '/api/items', {
