@@ -374,3 +374,60 @@ describe.skipIf(!hasChromium)('site in Chromium, offline', () => {
     await context.close()
   })
 })
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
+describe.skipIf(!hasChromium)('site in Chromium, on a slow network', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('imports the text the dialog shows: a late preview of an older text, or an edit after the preview, never counts', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    // The first preview's answer is held back until the second one has been shown.
+    let releaseFirst: () => void = () => undefined
+    const firstHeld = new Promise<void>((done) => (releaseFirst = done))
+    let firstDelivered: Promise<void> | undefined
+    await page.route('**/api/import/preview', async (route) => {
+      if (firstDelivered) return route.continue()
+      firstDelivered = route.fetch().then(async (response) => {
+        await firstHeld
+        await route.fulfill({ response })
+      })
+    })
+    await page.getByRole('button', { name: 'Import CSV' }).click()
+    const dialog = page.getByTestId('import-dialog')
+    const summary = dialog.getByTestId('import-summary')
+    const importButton = dialog.getByRole('button', { name: 'Import' })
+    await dialog.locator('textarea').fill('sku,name\r\nOLD-1,First draft\r\nOLD-2,First draft\r\n')
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await dialog.locator('textarea').fill('sku,name,quantity\r\nNEW-1,Second draft,5\r\n')
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await expect.poll(() => summary.textContent()).toBe('1 to create, 0 to update, 0 with errors')
+    releaseFirst()
+    await firstDelivered
+    // Time for the page to read and show the late answer, were it to.
+    await page.evaluate(() => new Promise((done) => setTimeout(done, 300)))
+    expect(await summary.textContent()).toBe('1 to create, 0 to update, 0 with errors')
+
+    // Changing the text after its preview asks for a new preview before anything is imported.
+    await dialog.locator('textarea').fill('sku,name,quantity\r\nNEW-1,Second draft,7\r\n')
+    expect(await importButton.isDisabled()).toBe(true)
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await expect.poll(() => importButton.isDisabled()).toBe(false)
+    await importButton.click()
+    await page.locator('tr[data-sku="NEW-1"]').waitFor()
+    expect(await page.locator('tr[data-sku="NEW-1"] .quantity').textContent()).toBe('7')
+    expect(await page.locator('tr[data-sku^="OLD-"]').count()).toBe(0)
+    await context.close()
+  })
+})
