@@ -388,6 +388,40 @@ describe.skipIf(!hasChromium)('site in Chromium, on a slow network', () => {
     await server?.close()
   })
 
+  it('records a stock movement once when its answer was lost and the user sends it again', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    const row = page.locator('tr[data-sku="GLV-L"]')
+    await row.waitFor()
+    const before = Number.parseInt((await row.locator('.quantity').textContent()) ?? '', 10)
+    // The first request reaches the server and is recorded; its answer is lost on the way back.
+    let lost = false
+    await page.route('**/api/items/*/adjust', async (route) => {
+      if (lost) return route.continue()
+      lost = true
+      await route.fetch()
+      await route.abort('connectionreset')
+    })
+    await row.getByRole('button', { name: 'Adjust' }).click()
+    const dialog = page.getByTestId('adjust-dialog')
+    await dialog.locator('[name="delta"]').fill('5')
+    await dialog.locator('[name="reason"]').fill('delivery')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => dialog.locator('.form-error').textContent()).toContain('cannot be reached')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => row.locator('.quantity').textContent()).toMatch(new RegExp(`^${before + 5}`))
+
+    const api = async <T>(path: string) => (await (await fetch(server.url + path)).json()) as T
+    const { items } = await api<{ items: { id: number; sku: string }[] }>('/api/items?q=GLV-L')
+    const id = items.find((item) => item.sku === 'GLV-L')?.id
+    const { movements } = await api<{ movements: { delta: number; reason: string }[] }>(`/api/items/${id}`)
+    expect(movements.filter((movement) => movement.reason === 'delivery')).toEqual([
+      expect.objectContaining({ delta: 5 }),
+    ])
+    await context.close()
+  })
+
   it('imports the text the dialog shows: a late preview of an older text, or an edit after the preview, never counts', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()

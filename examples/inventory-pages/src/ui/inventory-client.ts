@@ -21,7 +21,11 @@ export interface InventoryClient {
   createItem(input: Record<string, unknown>): Promise<Item>
   updateItem(id: number, input: Record<string, unknown>): Promise<Item>
   deleteItem(id: number): Promise<void>
-  adjustStock(id: number, input: { delta: unknown; reason: unknown }): Promise<{ item: Item; movement: Movement }>
+  /** With `request_id`, sending the same adjustment again records it once. */
+  adjustStock(
+    id: number,
+    input: { delta: unknown; reason: unknown; request_id?: string },
+  ): Promise<{ item: Item; movement: Movement }>
   listMovements(limit: number): Promise<MovementWithItem[]>
   exportCsv(): Promise<string>
   previewImport(csv: string): Promise<ImportPreview>
@@ -107,7 +111,7 @@ export class ApiInventoryClient implements InventoryClient {
   deleteItem(id: number) {
     return this.call<void>('DELETE', `/api/items/${id}`)
   }
-  adjustStock(id: number, input: { delta: unknown; reason: unknown }) {
+  adjustStock(id: number, input: { delta: unknown; reason: unknown; request_id?: string }) {
     return this.call<{ item: Item; movement: Movement }>('POST', `/api/items/${id}/adjust`, input)
   }
   async listMovements(limit: number) {

@@ -294,6 +294,30 @@ export function describeHostileInputContract(name: string, start: StartApiServer
     })
 
     describe('concurrent adjustments', () => {
+      it('records an adjustment sent again with the same request_id once, answering its movement again', async () => {
+        // A retry after a lost answer: the first request was recorded, but its client never heard so.
+        const item = await create({ sku: 'RT-1', name: 'Retried', quantity: 10 })
+        const path = `/api/items/${item.id}/adjust`
+        const body = { delta: -3, reason: 'sale', request_id: 'retry-4f1c2e0d' }
+        const answers = [...(await Promise.all([call('POST', path, body), call('POST', path, body)]))]
+        answers.push(await call('POST', path, body))
+        for (const answer of answers) expect(answer.status, answer.text).toBe(200)
+        const [first] = answers
+        for (const answer of answers) expect(answer.body.movement).toEqual(first?.body.movement)
+        expect(first?.body.movement).toMatchObject({ delta: -3, reason: 'sale', quantity_after: 7 })
+        const after = await itemById(item.id)
+        expect(after.item.quantity).toBe(7)
+        expect(after.movements.map((movement: { delta: number }) => movement.delta)).toEqual([-3, 10])
+
+        const reused = await call('POST', path, { delta: -1, reason: 'sale', request_id: 'retry-4f1c2e0d' })
+        expect(reused.status).toBe(409)
+        expect(reused.body.error.fields).toEqual({ request_id: 'already used for another adjustment' })
+        const malformed = await call('POST', path, { delta: -1, reason: 'sale', request_id: 'x' })
+        expect(malformed.status).toBe(400)
+        expect(Object.keys(malformed.body.error.fields)).toEqual(['request_id'])
+        expect((await itemById(item.id)).item.quantity).toBe(7)
+      })
+
       it('answers each of 50 concurrent adjustments with the movement and quantity it wrote', async () => {
         const item = await create({ sku: 'CC-1', name: 'Busy item', quantity: 0 })
         const answers = await Promise.all(
