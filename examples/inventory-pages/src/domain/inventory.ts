@@ -39,7 +39,8 @@ export async function listItems(db: Kysely<InventoryDB>, input: unknown = {}): P
   const filter: ItemFilter = parseInput(itemFilterSchema, input)
   let query = db.selectFrom('items').selectAll()
   if (filter.q) {
-    const needle = filter.q.toLowerCase()
+    // SQLite's lower() folds A-Z only; folding more here would make "Ölfilter" miss "Ölfilter".
+    const needle = filter.q.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
     query = query.where((eb) =>
       eb.or([
         eb(eb.fn('instr', [eb.fn('lower', ['name']), eb.val(needle)]), '>', 0),
