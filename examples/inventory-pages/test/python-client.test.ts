@@ -56,6 +56,14 @@ describe('Python client against the Node server', () => {
     expect(history.movements[0]).toMatchObject({ delta: -3, reason: 'sold from a script' })
   })
 
+  it('records an adjustment rerun with the same --request-id once', async () => {
+    const env = { INVENTORY_API_TOKEN: 'py-token' }
+    await python(server.url, ['create', 'PY-R', 'Rerun crate', '--quantity', '5'], env)
+    const args = ['adjust', 'PY-R', '-2', '--reason', 'sale', '--request-id', 'py-sale-0001']
+    expect((await python(server.url, args, env)).output.quantity).toBe(3)
+    expect((await python(server.url, args, env)).output.quantity).toBe(3)
+  })
+
   it('reports the API errors: missing token, duplicate SKU, too little stock', async () => {
     const unauthorised = await python(server.url, ['create', 'PY-2', 'No token'])
     expect(unauthorised.code).toBe(2)
