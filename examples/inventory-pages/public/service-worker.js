@@ -1,6 +1,7 @@
 // Keeps the site's files so it opens offline. The API is never cached: data comes from the
 // server, or from IndexedDB in the browser-only mode.
-const CACHE = 'inventory-site-v1'
+// v2: v1 could hold an API error or a script as the page; a new name drops those copies.
+const CACHE = 'inventory-site-v2'
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -22,14 +23,19 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
-  if (event.request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return
+  const api = url.pathname === '/api' || url.pathname.startsWith('/api/')
+  if (event.request.method !== 'GET' || url.origin !== self.location.origin || api) return
   if (event.request.mode === 'navigate') {
-    // The page: fresh when online, the kept copy when not.
+    // The page: fresh when online, the kept copy when not. Only the page itself is kept: a
+    // navigation to a script or an error (a proxy's 502) must not become the offline page.
     event.respondWith(
       fetch(event.request)
         .then((response) => {
-          const copy = response.clone()
-          caches.open(CACHE).then((cache) => cache.put('/', copy))
+          const page = response.ok && (response.headers.get('content-type') ?? '').startsWith('text/html')
+          if (page) {
+            const copy = response.clone()
+            caches.open(CACHE).then((cache) => cache.put('/', copy))
+          }
           return response
         })
         .catch(() => caches.match('/')),

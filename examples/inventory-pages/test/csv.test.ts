@@ -33,8 +33,30 @@ describe('CSV', () => {
     ])
   })
 
+  it('skips rows whose cells are all empty, as spreadsheets save cleared rows', () => {
+    expect(parseCsv('sku,name\r\n,\r\nA,x\r\n"",""\r\n, \r\n').map((record) => [record.line, record.cells])).toEqual([
+      [1, ['sku', 'name']],
+      [3, ['A', 'x']],
+      [5, ['', ' ']],
+    ])
+  })
+
   it('puts an apostrophe before text a spreadsheet would evaluate, and reads the value back as it was', () => {
-    const values = ['=1+1', '+cmd', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1', "'=1+1", "''", "'", "'plain", 'plain']
+    const values = [
+      '=1+1',
+      '+cmd',
+      '-2+3',
+      '@SUM(A1)',
+      '\t=1+1',
+      '\r=1+1',
+      '\n=1+1',
+      '\uFF1D1+1',
+      "'=1+1",
+      "''",
+      "'",
+      "'plain",
+      'plain',
+    ]
     const written = formatCsv(['value'], [...values.map((value) => [value]), [-5]])
     expect(written.split('\r\n').slice(1, -1)).toEqual([
       "'=1+1",
@@ -43,6 +65,8 @@ describe('CSV', () => {
       "'@SUM(A1)",
       "'\t=1+1",
       `"'\r=1+1"`,
+      `"'\n=1+1"`,
+      "'\uFF1D1+1",
       "''=1+1",
       "'''",
       "'",
@@ -59,5 +83,11 @@ describe('CSV', () => {
       ['=1+1', "'quoted'"],
       ["'x", '\t=1+1'],
     ])
+  })
+
+  it('refuses a quoted cell that is never closed, naming the line it starts on', () => {
+    expect(() => parseCsv('sku,name\r\nA,"two\r\nlines"\r\nB,"open\r\nC,x\r\n')).toThrow(
+      'line 4: a quoted cell starts here and is never closed',
+    )
   })
 })

@@ -297,4 +297,171 @@ describe.skipIf(!hasChromium)('site in Chromium, when the server does not answer
     expect(await keptInBrowser()).toEqual({ databases: [], localStorage: [] })
     await context.close()
   })
+
+  it('does not report a change as done when something other than the API answers it, like a Wi-Fi login page', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    const row = page.locator('tr[data-sku="HAM-001"]')
+    await row.waitFor()
+    // A captive portal or a misrouted proxy: 200, with a page of its own instead of the API's JSON.
+    const portal = (route: Route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Log in to use the Wi-Fi</h1>' })
+    await page.route('**/api/items/*', (route) =>
+      route.request().method() === 'DELETE' ? portal(route) : route.continue(),
+    )
+    await page.route('**/api/import', portal)
+    page.on('dialog', (dialog) => dialog.accept())
+
+    await row.getByRole('button', { name: 'Edit' }).click()
+    await page.getByTestId('item-dialog').getByRole('button', { name: 'Delete' }).click()
+    const toast = page.locator('#toast')
+    await expect.poll(() => toast.textContent()).toContain('not the inventory API')
+    expect(await toast.textContent()).not.toContain('Deleted')
+    await page.getByTestId('item-dialog').getByRole('button', { name: 'Close' }).click()
+
+    await page.getByRole('button', { name: 'Import CSV' }).click()
+    const importDialog = page.getByTestId('import-dialog')
+    await importDialog.locator('textarea').fill('sku,name\r\nWIFI-1,Portal\r\n')
+    await importDialog.getByRole('button', { name: 'Preview' }).click()
+    await expect
+      .poll(() => importDialog.getByTestId('import-summary').textContent())
+      .toBe('1 to create, 0 to update, 0 with errors')
+    await importDialog.getByRole('button', { name: 'Import' }).click()
+    await expect.poll(() => importDialog.locator('.form-error').textContent()).toContain('not the inventory API')
+    expect(await toast.textContent()).not.toContain('Imported')
+
+    const { items } = (await (await fetch(`${server.url}/api/items`)).json()) as { items: { sku: string }[] }
+    expect(items.map((item) => item.sku)).toContain('HAM-001')
+    expect(items.map((item) => item.sku)).not.toContain('WIFI-1')
+    await context.close()
+  })
+})
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
+describe.skipIf(!hasChromium)('site in Chromium, offline', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('keeps the page for offline use, not an API error or a script that a navigation fetched', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((done) => navigator.serviceWorker.addEventListener('controllerchange', done, { once: true }))
+      }
+    })
+    // Navigations the service worker sees: a mistyped address, a link to the worker's own script.
+    for (const path of ['/api', '/service-worker.js']) {
+      await page.goto(server.url + path)
+      await context.setOffline(true)
+      await page.goto(server.url)
+      expect(await page.title(), `offline after visiting ${path}`).toBe('Inventory')
+      await expect.poll(() => page.locator('#fatal-message').textContent()).toContain('cannot be reached')
+      await context.setOffline(false)
+    }
+    await context.close()
+  })
+})
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
+describe.skipIf(!hasChromium)('site in Chromium, on a slow network', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('records a stock movement once when its answer was lost and the user sends it again', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    const row = page.locator('tr[data-sku="GLV-L"]')
+    await row.waitFor()
+    const before = Number.parseInt((await row.locator('.quantity').textContent()) ?? '', 10)
+    // The first request reaches the server and is recorded; its answer is lost on the way back.
+    let lost = false
+    await page.route('**/api/items/*/adjust', async (route) => {
+      if (lost) return route.continue()
+      lost = true
+      await route.fetch()
+      await route.abort('connectionreset')
+    })
+    await row.getByRole('button', { name: 'Adjust' }).click()
+    const dialog = page.getByTestId('adjust-dialog')
+    await dialog.locator('[name="delta"]').fill('5')
+    await dialog.locator('[name="reason"]').fill('delivery')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => dialog.locator('.form-error').textContent()).toContain('cannot be reached')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => row.locator('.quantity').textContent()).toMatch(new RegExp(`^${before + 5}`))
+
+    const api = async <T>(path: string) => (await (await fetch(server.url + path)).json()) as T
+    const { items } = await api<{ items: { id: number; sku: string }[] }>('/api/items?q=GLV-L')
+    const id = items.find((item) => item.sku === 'GLV-L')?.id
+    const { movements } = await api<{ movements: { delta: number; reason: string }[] }>(`/api/items/${id}`)
+    expect(movements.filter((movement) => movement.reason === 'delivery')).toEqual([
+      expect.objectContaining({ delta: 5 }),
+    ])
+    await context.close()
+  })
+
+  it('imports the text the dialog shows: a late preview of an older text, or an edit after the preview, never counts', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    // The first preview's answer is held back until the second one has been shown.
+    let releaseFirst: () => void = () => undefined
+    const firstHeld = new Promise<void>((done) => (releaseFirst = done))
+    let firstDelivered: Promise<void> | undefined
+    await page.route('**/api/import/preview', async (route) => {
+      if (firstDelivered) return route.continue()
+      firstDelivered = route.fetch().then(async (response) => {
+        await firstHeld
+        await route.fulfill({ response })
+      })
+    })
+    await page.getByRole('button', { name: 'Import CSV' }).click()
+    const dialog = page.getByTestId('import-dialog')
+    const summary = dialog.getByTestId('import-summary')
+    const importButton = dialog.getByRole('button', { name: 'Import' })
+    await dialog.locator('textarea').fill('sku,name\r\nOLD-1,First draft\r\nOLD-2,First draft\r\n')
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await dialog.locator('textarea').fill('sku,name,quantity\r\nNEW-1,Second draft,5\r\n')
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await expect.poll(() => summary.textContent()).toBe('1 to create, 0 to update, 0 with errors')
+    releaseFirst()
+    await firstDelivered
+    // Time for the page to read and show the late answer, were it to.
+    await page.evaluate(() => new Promise((done) => setTimeout(done, 300)))
+    expect(await summary.textContent()).toBe('1 to create, 0 to update, 0 with errors')
+
+    // Changing the text after its preview asks for a new preview before anything is imported.
+    await dialog.locator('textarea').fill('sku,name,quantity\r\nNEW-1,Second draft,7\r\n')
+    expect(await importButton.isDisabled()).toBe(true)
+    await dialog.getByRole('button', { name: 'Preview' }).click()
+    await expect.poll(() => importButton.isDisabled()).toBe(false)
+    await importButton.click()
+    await page.locator('tr[data-sku="NEW-1"]').waitFor()
+    expect(await page.locator('tr[data-sku="NEW-1"] .quantity').textContent()).toBe('7')
+    expect(await page.locator('tr[data-sku^="OLD-"]').count()).toBe(0)
+    await context.close()
+  })
 })

@@ -89,6 +89,74 @@ describe('Node server on sqlite: the request target alone picks the route', () =
     expect(await skus()).toEqual(before)
   })
 
+  it('does not log a client that hangs up in the middle of its body as a server error', async () => {
+    logged.mockClear()
+    const before = await skus()
+    const { hostname, port } = new URL(server.url)
+    const socket = connect(Number(port), hostname)
+    await new Promise((done) => socket.once('connect', done))
+    const head = ['POST /api/items HTTP/1.1', `Host: ${hostOf()}`, 'Content-Type: application/json']
+    socket.write(`${[...head, 'Content-Length: 1000', '', ''].join('\r\n')}{"sku":"CUT-1","name":"Cut o`)
+    await new Promise((done) => setTimeout(done, 100))
+    socket.destroy()
+    // The server finds out when its read of the body fails; give it the time to answer no one.
+    await new Promise((done) => setTimeout(done, 200))
+    expect(await skus()).toEqual(before)
+    expect(logged).not.toHaveBeenCalled()
+  })
+
+  it("answers only for this machine's names and addresses, so a rebound DNS name cannot read or write", async () => {
+    // A page of attacker.example whose name now points to 127.0.0.1: to the browser it is the same origin.
+    const port = new URL(server.url).port
+    const rebound = [`Host: attacker.example:${port}`, `Origin: http://attacker.example:${port}`]
+    const read = await raw(['GET /api/items HTTP/1.1', ...rebound])
+    expect(read.status).toBe(403)
+    expect(JSON.parse(read.body).error).toMatchObject({ code: 'forbidden' })
+    expect(read.body).not.toContain('HAM-001')
+    const page = await raw(['GET / HTTP/1.1', ...rebound])
+    expect(page.status).toBe(403)
+    const before = await skus()
+    const write = await raw(
+      ['POST /api/items HTTP/1.1', ...rebound, 'Content-Type: application/json'],
+      JSON.stringify({ sku: 'DNS-1', name: 'Planted through a rebound name' }),
+    )
+    expect(write.status).toBe(403)
+    expect(await skus()).toEqual(before)
+
+    for (const host of [hostOf(), `localhost:${port}`, `shop.localhost:${port}`, `[::1]:${port}`, '192.168.1.20']) {
+      expect((await raw(['GET /api/health HTTP/1.1', `Host: ${host}`])).status, host).toBe(200)
+    }
+  })
+
+  it('answers for the host names it is told to, besides its own', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'inventory-pages-'))
+    const named = await startNodeServer({
+      filename: join(folder, 'inventory.sqlite'),
+      port: 0,
+      staticDir: folder,
+      allowedHosts: ['shop.example'],
+    })
+    try {
+      const { port } = new URL(named.url)
+      const health = (host: string) =>
+        new Promise<number>((done, fail) => {
+          const socket = connect(Number(port), '127.0.0.1')
+          let answer = ''
+          socket.setEncoding('utf8')
+          socket.on('data', (chunk) => (answer += chunk))
+          socket.on('error', fail)
+          socket.on('end', () => done(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1])))
+          socket.end(`GET /api/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)
+        })
+      expect(await health(`shop.example:${port}`)).toBe(200)
+      expect(await health('SHOP.EXAMPLE')).toBe(200)
+      expect(await health('other.example')).toBe(403)
+    } finally {
+      await named.close()
+      rmSync(folder, { recursive: true, force: true })
+    }
+  })
+
   it('answers malformed percent-encoding, a bad Host and an absolute-form target with 400, logging no error', async () => {
     logged.mockClear()
     const answers = [

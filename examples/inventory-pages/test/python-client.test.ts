@@ -56,6 +56,14 @@ describe('Python client against the Node server', () => {
     expect(history.movements[0]).toMatchObject({ delta: -3, reason: 'sold from a script' })
   })
 
+  it('records an adjustment rerun with the same --request-id once', async () => {
+    const env = { INVENTORY_API_TOKEN: 'py-token' }
+    await python(server.url, ['create', 'PY-R', 'Rerun crate', '--quantity', '5'], env)
+    const args = ['adjust', 'PY-R', '-2', '--reason', 'sale', '--request-id', 'py-sale-0001']
+    expect((await python(server.url, args, env)).output.quantity).toBe(3)
+    expect((await python(server.url, args, env)).output.quantity).toBe(3)
+  })
+
   it('reports the API errors: missing token, duplicate SKU, too little stock', async () => {
     const unauthorised = await python(server.url, ['create', 'PY-2', 'No token'])
     expect(unauthorised.code).toBe(2)
@@ -134,5 +142,33 @@ describe('Python client and the token', () => {
     expect(adjusted.code).toBe(2)
     expect(adjusted.error).toMatchObject({ status: 307, code: 'redirected' })
     expect(elsewhere.seen.filter((request) => request.authorization !== null)).toEqual([])
+  })
+})
+
+describe('Python client on a bad network', () => {
+  it("reports a server it cannot reach, or an answer that is not the API's, as an error on stderr", async () => {
+    const closed = createServer()
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done))
+    const closedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`
+    await new Promise((done) => closed.close(done))
+    const unreachable = await python(closedUrl, ['list'])
+    expect(unreachable.code).toBe(2)
+    expect(unreachable.error).toMatchObject({ status: 0, code: 'unreachable' })
+
+    // A Wi-Fi login page answering in the API's place.
+    const portal = createServer((_, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' })
+      response.end('<h1>Log in to use the Wi-Fi</h1>')
+    })
+    await new Promise<void>((done) => portal.listen(0, '127.0.0.1', done))
+    try {
+      const portalUrl = `http://127.0.0.1:${(portal.address() as AddressInfo).port}`
+      const created = await python(portalUrl, ['create', 'WIFI-1', 'Portal'])
+      expect(created.code).toBe(2)
+      expect(created.error).toMatchObject({ status: 200, code: 'not_the_api' })
+      expect(created.error.message).toContain('text/html')
+    } finally {
+      await new Promise((done) => portal.close(done))
+    }
   })
 })

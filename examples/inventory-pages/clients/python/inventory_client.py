@@ -11,7 +11,7 @@ From a shell:
 
     python3 inventory_client.py --url http://127.0.0.1:8787 list --low-stock
     python3 inventory_client.py create HAM-002 "Hammer" --quantity 3
-    python3 inventory_client.py adjust HAM-002 -1 --reason sale
+    python3 inventory_client.py adjust HAM-002 -1 --reason sale --request-id sale-2024-0117
 
 The token can also come from the INVENTORY_API_TOKEN environment variable. It is sent with
 writes only, and only to the URL given: a write the server redirects is reported, not resent.
@@ -87,9 +87,14 @@ class InventoryClient:
     def create_item(self, sku, name, **fields):
         return self._request("POST", "/api/items", {"sku": sku, "name": name, **fields})["item"]
 
-    def adjust(self, item_id, delta, reason):
-        """Changes the quantity by `delta` and records why; returns the updated item."""
+    def adjust(self, item_id, delta, reason, request_id=None):
+        """Changes the quantity by `delta` and records why; returns the updated item.
+
+        With `request_id` (8 to 64 letters, digits, - or _), calling it again with the same id after
+        an error (an answer lost on the way back) records the adjustment once."""
         body = {"delta": int(delta), "reason": reason}
+        if request_id is not None:
+            body["request_id"] = request_id
         return self._request("POST", f"/api/items/{int(item_id)}/adjust", body)["item"]
 
     def movements(self, item_id=None, limit=50):
@@ -107,6 +112,14 @@ class InventoryClient:
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
+                kind = response.headers.get_content_type()
+                if kind != "application/json":
+                    # A Wi-Fi login page or a proxy answered in the API's place: the request never reached it.
+                    raise InventoryApiError(
+                        response.status,
+                        "not_the_api",
+                        f"the answer ({kind}) did not come from the inventory API; check the URL and the connection",
+                    )
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             try:
@@ -114,6 +127,9 @@ class InventoryClient:
             except (ValueError, KeyError):
                 detail = {"code": "http_error", "message": error.reason}
             raise InventoryApiError(error.code, detail.get("code"), detail.get("message"), detail.get("fields")) from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            reason = getattr(error, "reason", error)
+            raise InventoryApiError(0, "unreachable", f"cannot reach {self.base_url}: {reason}") from None
 
 
 def main(argv=None):
@@ -141,6 +157,7 @@ def main(argv=None):
     adjust_command.add_argument("sku")
     adjust_command.add_argument("delta", type=int)
     adjust_command.add_argument("--reason", required=True)
+    adjust_command.add_argument("--request-id", help="the same id on a rerun records the adjustment once")
 
     args = parser.parse_args(argv)
     client = InventoryClient(args.url, token=args.token)
@@ -162,7 +179,7 @@ def main(argv=None):
             if item is None:
                 print(f"no item with SKU {args.sku}", file=sys.stderr)
                 return 1
-            result = client.adjust(item["id"], args.delta, args.reason)
+            result = client.adjust(item["id"], args.delta, args.reason, args.request_id)
     except InventoryApiError as error:
         print(json.dumps({"status": error.status, "code": error.code, "message": str(error), "fields": error.fields}), file=sys.stderr)
         return 2

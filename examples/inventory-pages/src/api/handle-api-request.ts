@@ -237,7 +237,10 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
   if (request.body) {
     const reader = request.body.getReader()
     for (;;) {
-      const { done, value } = await reader.read()
+      const { done, value } = await reader.read().catch(() => {
+        // The client hung up mid-body (a dropped connection): its fault, not the server's, and nothing was written.
+        throw new HttpError(400, 'bad_request', 'the body was cut off before its end', { body: 'incomplete' })
+      })
       if (done) break
       size += value.byteLength
       if (size > limit) {
@@ -247,7 +250,13 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
       chunks.push(value)
     }
   }
-  const text = new TextDecoder().decode(concat(chunks, size))
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(concat(chunks, size))
+  } catch {
+    // Decoded leniently, each bad byte would be stored as U+FFFD and the user's text lost.
+    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 text', { body: 'not valid UTF-8' })
+  }
   if (text.trim() === '')
     throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
   try {

@@ -1,10 +1,19 @@
+import { InventoryError } from './inventory-error.js'
+
 /** The columns of an exported file, in order; an import needs `sku` and `name`, the rest are optional. */
 export const CSV_COLUMNS = ['sku', 'name', 'quantity', 'location', 'category', 'reorder_level', 'unit_cost'] as const
 
-/** Text a spreadsheet would evaluate as a formula: it starts with `=`, `+`, `-`, `@`, a tab or a carriage return. */
-const FORMULA_START = /^[=+\-@\t\r]/
-/** A cell holding an apostrophe put in front of it on export: the apostrophe is taken off on import. */
-const PROTECTED_CELL = /^'[=+\-@\t\r']/
+/**
+ * Text a spreadsheet may evaluate as a formula: it starts with a tab or a carriage return, or its
+ * first visible character is `=`, `+`, `-`, `@` or their full-width forms. Spreadsheets differ in
+ * what they skip before looking (spaces, line breaks, a NUL, a byte order mark), so this skips all of it.
+ */
+const FORMULA_START = /^(?:[\t\r]|[\s\p{Cc}]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/u
+
+/** Whether `cell` holds an apostrophe put in front of it on export, which an import takes off. */
+function isProtected(cell: string): boolean {
+  return cell.startsWith("'") && (cell[1] === "'" || FORMULA_START.test(cell.slice(1)))
+}
 
 /**
  * Writes rows as RFC 4180 CSV (CRLF line ends, quotes where needed). A text cell that a
@@ -18,13 +27,13 @@ export function formatCsv(header: readonly string[], rows: readonly (readonly un
 
 function formatCell(value: unknown): string {
   const text = value === null || value === undefined ? '' : String(value)
-  const safe = typeof value === 'string' && (FORMULA_START.test(text) || PROTECTED_CELL.test(text)) ? `'${text}` : text
+  const safe = typeof value === 'string' && (FORMULA_START.test(text) || isProtected(text)) ? `'${text}` : text
   return /[",\r\n]/.test(safe) || /^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
 }
 
 /** A cell as the user meant it: the apostrophe {@link formatCsv} put in front of a formula taken off. */
 function unprotectCell(cell: string): string {
-  return PROTECTED_CELL.test(cell) ? cell.slice(1) : cell
+  return isProtected(cell) ? cell.slice(1) : cell
 }
 
 /** One parsed record with the line it starts on (1-based). */
@@ -35,8 +44,11 @@ export interface CsvRecord {
 
 /**
  * Reads RFC 4180 CSV: quoted cells may hold commas, quotes (doubled) and line breaks. Blank lines
- * are skipped. A cell starting with an apostrophe followed by `=`, `+`, `-`, `@`, a tab, a
- * carriage return or another apostrophe loses that first apostrophe (see {@link formatCsv}).
+ * and rows whose cells are all empty are skipped. A cell that {@link formatCsv} protected with an apostrophe (a formula, or text
+ * starting with an apostrophe) loses that first apostrophe.
+ *
+ * @throws InventoryError (`invalid_input`) when a quoted cell is never closed: read leniently, the
+ *   rest of the file would become that one cell and its rows would silently go missing
  */
 export function parseCsv(text: string): CsvRecord[] {
   const records: CsvRecord[] = []
@@ -46,13 +58,15 @@ export function parseCsv(text: string): CsvRecord[] {
   let quoted = false
   let line = 1
   let recordLine = 1
+  let quoteLine = 1
   const endCell = () => {
     cells.push(unprotectCell(cell))
     cell = ''
   }
   const endRecord = () => {
     endCell()
-    if (cells.length > 1 || cells[0] !== '') records.push({ line: recordLine, cells })
+    // A blank line, or a row of empty cells (`,,,`), which spreadsheets save for rows once used.
+    if (cells.some((value) => value !== '')) records.push({ line: recordLine, cells })
     cells = []
   }
   for (let index = 0; index < source.length; index++) {
@@ -69,6 +83,7 @@ export function parseCsv(text: string): CsvRecord[] {
       }
     } else if (char === '"' && cell === '') {
       quoted = true
+      quoteLine = line
     } else if (char === ',') {
       endCell()
     } else if (char === '\n' || char === '\r') {
@@ -79,6 +94,11 @@ export function parseCsv(text: string): CsvRecord[] {
     } else {
       cell += char
     }
+  }
+  if (quoted) {
+    throw new InventoryError('invalid_input', `line ${quoteLine}: a quoted cell starts here and is never closed`, {
+      fields: { csv: `line ${quoteLine}: the closing " of a quoted cell is missing` },
+    })
   }
   if (cell !== '' || cells.length > 0) endRecord()
   return records

@@ -125,12 +125,20 @@ async function planImport(db: Kysely<InventoryDB>, csv: string): Promise<Planned
       { fields: { csv: `header row needs: ${CSV_COLUMNS.join(', ')}` } },
     )
   }
-  const unknown = columns.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column))
+  const unknown = columns.filter((column) => column !== '' && !(CSV_COLUMNS as readonly string[]).includes(column))
   if (unknown.length > 0) {
     throw new InventoryError('invalid_input', `unknown columns: ${unknown.join(', ')}`, {
       fields: { csv: `unknown columns: ${unknown.join(', ')}` },
     })
   }
+  const repeated = columns.find((column, index) => column !== '' && columns.indexOf(column) !== index)
+  if (repeated !== undefined) {
+    // One of the two would be read and the other's values silently dropped.
+    throw new InventoryError('invalid_input', `the header names the column ${repeated} twice`, {
+      fields: { csv: `column ${repeated} named twice` },
+    })
+  }
+  refuseFilledNamelessColumns(columns, records)
   if (records.length > MAX_IMPORT_ROWS) {
     const limit = MAX_IMPORT_ROWS.toLocaleString('en-US')
     throw new InventoryError(
@@ -149,13 +157,30 @@ async function planImport(db: Kysely<InventoryDB>, csv: string): Promise<Planned
   return rows
 }
 
+/**
+ * Spreadsheets save a column that once held data as an empty header cell over empty cells: such a
+ * column is ignored. A nameless column holding a value is refused, as its values would be lost.
+ */
+function refuseFilledNamelessColumns(columns: readonly string[], records: readonly CsvRecord[]): void {
+  const nameless = columns.flatMap((column, index) => (column === '' ? [index] : []))
+  if (nameless.length === 0) return
+  for (const record of records) {
+    const index = nameless.find((position) => trimSpaces(record.cells[position] ?? '') !== '')
+    if (index === undefined) continue
+    const message = `column ${index + 1} has no name in the header, but line ${record.line} has a value in it`
+    throw new InventoryError('invalid_input', message, { fields: { csv: message } })
+  }
+}
+
 function planRow(
   record: CsvRecord,
   columns: readonly string[],
   existing: ReadonlySet<string>,
   firstLineOf: Map<string, number>,
 ): PlannedRow {
-  const raw = Object.fromEntries(columns.map((column, index) => [column, record.cells[index] ?? '']))
+  const raw = Object.fromEntries(
+    columns.flatMap((column, index) => (column === '' ? [] : [[column, record.cells[index] ?? '']])),
+  )
   const sku = trimSpaces(raw.sku ?? '')
   const errors: Record<string, string> = Object.create(null)
   if (record.cells.length !== columns.length)

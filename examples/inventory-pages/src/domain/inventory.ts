@@ -1,4 +1,4 @@
-import { CheckConstraintError, type StorageProvider } from '@inventory/storage'
+import { CheckConstraintError, type StorageProvider, UniqueConstraintError } from '@inventory/storage'
 import { type Compilable, type ExpressionBuilder, type Kysely, type QueryResult, sql } from 'kysely'
 import { insertItems, insertOpeningMovements } from './bulk-item-queries.js'
 import { guardedWrite } from './guarded-write.js'
@@ -39,7 +39,8 @@ export async function listItems(db: Kysely<InventoryDB>, input: unknown = {}): P
   const filter: ItemFilter = parseInput(itemFilterSchema, input)
   let query = db.selectFrom('items').selectAll()
   if (filter.q) {
-    const needle = filter.q.toLowerCase()
+    // SQLite's lower() folds A-Z only; folding more here would make "Ölfilter" miss "Ölfilter".
+    const needle = filter.q.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
     query = query.where((eb) =>
       eb.or([
         eb(eb.fn('instr', [eb.fn('lower', ['name']), eb.val(needle)]), '>', 0),
@@ -118,14 +119,22 @@ export async function deleteItem(storage: Storage, id: number): Promise<void> {
  * can never take the quantity below zero; adding beyond {@link MAX_QUANTITY} is refused too, so
  * an exported file always imports again. The answer is the movement and the quantity this
  * adjustment wrote, whatever other adjustments ran at the same time.
+ *
+ * With a `request_id`, the adjustment is recorded once however often it is sent: a client that
+ * lost the answer sends it again and gets the movement first recorded (with the item as it is
+ * now); the same id with another item, delta or reason is a conflict.
  */
 export async function adjustStock(
   storage: Storage,
   id: number,
   input: unknown,
 ): Promise<{ item: Item; movement: Movement }> {
-  const { delta, reason }: Adjustment = parseInput(adjustmentSchema, input)
+  const { delta, reason, request_id: requestId }: Adjustment = parseInput(adjustmentSchema, input)
   const { db } = storage
+  const sentAgain = () =>
+    requestId === undefined ? undefined : recordedAdjustment(db, requestId, { id, delta, reason })
+  const recorded = await sentAgain()
+  if (recorded) return recorded
   const at = now()
   const withinLimit = (eb: ExpressionBuilder<InventoryDB, 'items'>) =>
     eb(eb('quantity', '+', delta), '<=', MAX_QUANTITY)
@@ -135,7 +144,7 @@ export async function adjustStock(
       // The movement first: it reads the quantity before the change, within the same atomic batch.
       db
         .insertInto('movements')
-        .columns(['item_id', 'delta', 'reason', 'quantity_after', 'created_at'])
+        .columns(['item_id', 'delta', 'reason', 'quantity_after', 'created_at', 'request_id'])
         .expression((eb) =>
           eb
             .selectFrom('items')
@@ -145,6 +154,7 @@ export async function adjustStock(
               sql.val(reason).as('reason'),
               eb('quantity', '+', delta).as('quantity_after'),
               sql.val(at).as('created_at'),
+              sql.val(requestId ?? null).as('request_id'),
             ])
             .where('id', '=', id)
             .where(withinLimit),
@@ -158,6 +168,9 @@ export async function adjustStock(
         .returningAll(),
     ])
   } catch (error) {
+    // The same request sent twice at once: the other copy was recorded first.
+    const recordedMeanwhile = error instanceof UniqueConstraintError ? await sentAgain() : undefined
+    if (recordedMeanwhile) return recordedMeanwhile
     if (!(error instanceof CheckConstraintError)) throw error
     const current = await getItem(db, id)
     throw new InventoryError('conflict', `only ${current.quantity} of ${current.sku} in stock`, {
@@ -172,6 +185,25 @@ export async function adjustStock(
   throw new InventoryError('conflict', `${current.sku} cannot hold more than ${limit} units`, {
     fields: { delta: `at most ${MAX_QUANTITY - current.quantity} more: an item holds at most ${limit}` },
   })
+}
+
+/**
+ * The adjustment already recorded under `requestId`, as {@link adjustStock} answers it, or
+ * `undefined` when none is; a conflict when the id was used for a different adjustment.
+ */
+async function recordedAdjustment(
+  db: Kysely<InventoryDB>,
+  requestId: string,
+  wanted: { id: number; delta: number; reason: string },
+): Promise<{ item: Item; movement: Movement } | undefined> {
+  const movement = await db.selectFrom('movements').selectAll().where('request_id', '=', requestId).executeTakeFirst()
+  if (!movement) return undefined
+  if (movement.item_id !== wanted.id || movement.delta !== wanted.delta || movement.reason !== wanted.reason) {
+    throw new InventoryError('conflict', `request_id ${requestId} was already used for another adjustment`, {
+      fields: { request_id: 'already used for another adjustment' },
+    })
+  }
+  return { item: await getItem(db, wanted.id), movement }
 }
 
 /** Latest movements first, of one item or of all. */

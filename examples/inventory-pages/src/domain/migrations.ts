@@ -34,4 +34,11 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('movements_item_id').on('movements').columns(['item_id', 'id']).execute()
     },
   },
+  // A client's id for an adjustment, so that one sent again after its answer was lost is recorded once.
+  '0002_movement_request_ids': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('movements').addColumn('request_id', 'text').execute()
+      await db.schema.createIndex('movements_request_id').on('movements').column('request_id').unique().execute()
+    },
+  },
 }

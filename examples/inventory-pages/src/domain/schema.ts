@@ -30,6 +30,8 @@ export interface MovementsTable {
   /** The item's quantity once this movement was applied. */
   quantity_after: number
   created_at: string
+  /** The id the client gave the adjustment that wrote it (see `adjustStock`), else null. */
+  request_id: string | null
 }
 
 export type Item = Selectable<ItemsTable>

@@ -14,7 +14,15 @@ export function trimSpaces(value: string): string {
   return value.replace(/^ +| +$/g, '')
 }
 
-const text = (max: number) => z.string().overwrite(trimSpaces).max(max, `at most ${max} characters`)
+/** Half of a surrogate pair, alone: a JSON escape can carry it, but no text encoding can store it. */
+const LONE_SURROGATE = /\p{Surrogate}/u
+
+const text = (max: number) =>
+  z
+    .string()
+    .overwrite(trimSpaces)
+    .max(max, `at most ${max} characters`)
+    .refine((value) => !LONE_SURROGATE.test(value), 'not valid Unicode text (a lone surrogate)')
 
 const itemFields = {
   sku: z
@@ -60,6 +68,11 @@ export const adjustmentSchema = z.strictObject({
     .max(MAX_QUANTITY, 'too large')
     .refine((delta) => delta !== 0, 'cannot be zero'),
   reason: text(200).min(1, 'required'),
+  /** The client's id for this adjustment: sent again (a retry), it is recorded once. */
+  request_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, '8 to 64 letters, digits, - or _')
+    .optional(),
 })
 export type Adjustment = z.output<typeof adjustmentSchema>
 

@@ -8,6 +8,10 @@ const server = await startNodeServer({
   host: process.env.HOST ?? '127.0.0.1',
   staticDir: fileURLToPath(new URL('../../dist', import.meta.url)),
   apiToken: process.env.INVENTORY_API_TOKEN || undefined,
+  allowedHosts: (process.env.INVENTORY_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
 })
 if (server.seeded) console.log('New database: added the sample items.')
 console.log(`Inventory running at ${server.url}  (Ctrl+C to stop)`)

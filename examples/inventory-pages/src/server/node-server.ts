@@ -22,6 +22,13 @@ export interface NodeServerOptions {
   staticDir: string
   /** When set, writes need `Authorization: Bearer <token>`. */
   apiToken?: string | undefined
+  /**
+   * Host names the server answers for besides `localhost` and IP addresses, which it always
+   * answers for. A request naming any other host in `Host` is refused (403): otherwise a page of
+   * another site could point its own name at this machine (DNS rebinding) and read and change
+   * the inventory as a page of this site.
+   */
+  allowedHosts?: readonly string[] | undefined
 }
 
 export interface RunningServer {
@@ -60,8 +67,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     })
   })
 
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((name) => name.toLowerCase()))
+
   async function respond(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-    const request = toWebRequest(incoming, origin)
+    const request = toWebRequest(incoming, origin, allowedHosts)
     const response = request instanceof Response ? request : await route(request)
     const body = Buffer.from(await response.arrayBuffer())
     const headers: Record<string, string> = {
@@ -99,21 +108,47 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   }
 }
 
+/**
+ * Whether `hostname` (from a valid Host header, without its port) can only mean this machine:
+ * an IP address, which no other site's page can make its own, or `localhost` and its subdomains.
+ */
+function isOwnHostname(hostname: string): boolean {
+  return (
+    hostname.startsWith('[') ||
+    /^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname) ||
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost')
+  )
+}
+
 /** A Host header as a client may send it: a name or address, and a port. */
 const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
 /**
- * The request as a web `Request`, or a 400 answer saying why it cannot be one. Its URL is this
- * server's origin followed by the request target, which must be a path: the `Host` header never
- * takes part in it, so no header can change which route answers.
+ * The request as a web `Request`, or a 400 or 403 answer saying why it cannot be one. Its URL is
+ * this server's origin followed by the request target, which must be a path: the `Host` header
+ * never takes part in it, so no header can change which route answers. The `Host` header must
+ * name this machine (an IP address, `localhost`) or one of `allowedHosts`.
  */
-function toWebRequest(incoming: IncomingMessage, origin: string): Request | Response {
+function toWebRequest(
+  incoming: IncomingMessage,
+  origin: string,
+  allowedHosts: ReadonlySet<string>,
+): Request | Response {
   const target = incoming.url ?? '/'
   if (!target.startsWith('/'))
     return errorResponse(400, 'bad_request', 'the request target must be a path, like /api/items')
   const host = incoming.headers.host
   if (host !== undefined && !VALID_HOST.test(host)) {
     return errorResponse(400, 'bad_request', 'the Host header must be a host name or address, with an optional port')
+  }
+  const hostname = host?.replace(/:\d+$/, '').toLowerCase()
+  if (hostname !== undefined && !isOwnHostname(hostname) && !allowedHosts.has(hostname)) {
+    return errorResponse(
+      403,
+      'forbidden',
+      `this server does not answer for ${hostname}; to serve the site under that name, list it in INVENTORY_ALLOWED_HOSTS`,
+    )
   }
   let url: URL
   try {

@@ -27,6 +27,12 @@ export function openAdjustDialog(context: PageContext, item: Item): void {
     ),
   )
   const dialog = openModal(`Adjust ${item.sku}`, [form], 'adjust-dialog')
+  // One id per movement the user means to record: sent again after a lost answer ("Record
+  // movement" clicked twice), it is recorded once. Changing the form means another movement.
+  let requestId = newRequestId()
+  form.addEventListener('input', () => {
+    requestId = newRequestId()
+  })
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const data = new FormData(form)
@@ -34,10 +40,16 @@ export function openAdjustDialog(context: PageContext, item: Item): void {
       const { item: updated } = await context.client.adjustStock(item.id, {
         delta: numberOrText(data.get('delta')) ?? 0,
         reason: String(data.get('reason') ?? ''),
+        request_id: requestId,
       })
       dialog.close()
       context.notify(`${updated.sku}: ${updated.quantity} in stock`)
       await context.refresh()
     })
   })
+}
+
+/** A random id; `crypto.randomUUID` would need a secure context, which a server on a LAN address is not. */
+function newRequestId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('')
 }

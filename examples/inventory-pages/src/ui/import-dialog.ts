@@ -16,22 +16,33 @@ export function openImportDialog(context: PageContext): void {
   const applyButton = h('button', { type: 'button', class: 'primary', disabled: true }, 'Import')
   const message = formError()
   let previewed = ''
+  // Each preview, and each change of the text, makes the answers of earlier previews stale: on a
+  // slow network they can arrive last, and must not decide what the Import button imports.
+  let latestPreview = 0
 
   const showPreview = async () => {
+    const request = ++latestPreview
     message.textContent = ''
     applyButton.disabled = true
     preview.replaceChildren(h('p', { class: 'loading' }, 'Checking…'))
     try {
       const csv = textarea.value
       const result = await context.client.previewImport(csv)
+      if (request !== latestPreview) return
       previewed = csv
       preview.replaceChildren(renderPreview(result))
       applyButton.disabled = result.error_count > 0 || result.rows.length === 0
     } catch (error) {
+      if (request !== latestPreview) return
       preview.replaceChildren()
       message.textContent = describeError(error)
     }
   }
+  textarea.addEventListener('input', () => {
+    latestPreview++
+    applyButton.disabled = true
+    preview.replaceChildren(h('p', { class: 'lead' }, 'The text changed: preview it again to import it.'))
+  })
   file.addEventListener('change', async () => {
     const chosen = file.files?.[0]
     if (!chosen) return

@@ -21,7 +21,11 @@ export interface InventoryClient {
   createItem(input: Record<string, unknown>): Promise<Item>
   updateItem(id: number, input: Record<string, unknown>): Promise<Item>
   deleteItem(id: number): Promise<void>
-  adjustStock(id: number, input: { delta: unknown; reason: unknown }): Promise<{ item: Item; movement: Movement }>
+  /** With `request_id`, sending the same adjustment again records it once. */
+  adjustStock(
+    id: number,
+    input: { delta: unknown; reason: unknown; request_id?: string },
+  ): Promise<{ item: Item; movement: Movement }>
   listMovements(limit: number): Promise<MovementWithItem[]>
   exportCsv(): Promise<string>
   previewImport(csv: string): Promise<ImportPreview>
@@ -41,13 +45,26 @@ export class InventoryRequestError extends Error {
   }
 }
 
-/** Reads the API's answer, turning an error body into an {@link InventoryRequestError}. */
-export async function readApiResponse<T>(response: Response): Promise<T> {
+/**
+ * Reads the API's answer, turning an error body into an {@link InventoryRequestError}. A success
+ * must have the type the API gives that route (JSON, or `text/csv` for the export): a 200 page of
+ * a Wi-Fi login or a misrouted proxy is not the API's, and taking it for one would report a
+ * change as done that never reached the server.
+ *
+ * @param expected - the media type of this route's successful answer
+ */
+export async function readApiResponse<T>(response: Response, expected = 'application/json'): Promise<T> {
   if (response.status === 204) return undefined as T
   const type = response.headers.get('content-type') ?? ''
   if (!type.startsWith('application/json')) {
-    if (response.ok) return (await response.text()) as T
-    throw new InventoryRequestError(response.status, `the server answered ${describeStatus(response)}`)
+    if (!response.ok)
+      throw new InventoryRequestError(response.status, `the server answered ${describeStatus(response)}`)
+    if (type.startsWith(expected)) return (await response.text()) as T
+    throw new InventoryRequestError(
+      response.status,
+      `the answer came from something that is not the inventory API (${type.split(';')[0] || 'no content type'}), ` +
+        'perhaps a Wi-Fi login page or a proxy: check the connection, then reload to see what was saved',
+    )
   }
   const body = await response.json()
   if (!response.ok) {
@@ -94,14 +111,14 @@ export class ApiInventoryClient implements InventoryClient {
   deleteItem(id: number) {
     return this.call<void>('DELETE', `/api/items/${id}`)
   }
-  adjustStock(id: number, input: { delta: unknown; reason: unknown }) {
+  adjustStock(id: number, input: { delta: unknown; reason: unknown; request_id?: string }) {
     return this.call<{ item: Item; movement: Movement }>('POST', `/api/items/${id}/adjust`, input)
   }
   async listMovements(limit: number) {
     return (await this.call<{ movements: MovementWithItem[] }>('GET', `/api/movements?limit=${limit}`)).movements
   }
   exportCsv() {
-    return this.call<string>('GET', '/api/export')
+    return this.call<string>('GET', '/api/export', undefined, 'text/csv')
   }
   previewImport(csv: string) {
     return this.call<ImportPreview>('POST', '/api/import/preview', { csv })
@@ -110,7 +127,13 @@ export class ApiInventoryClient implements InventoryClient {
     return this.call<{ created: number; updated: number }>('POST', '/api/import', { csv })
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, renewToken = false): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expected = 'application/json',
+    renewToken = false,
+  ): Promise<T> {
     const headers = new Headers({ accept: 'application/json' })
     if (body !== undefined) headers.set('content-type', 'application/json')
     const write = method !== 'GET'
@@ -127,7 +150,7 @@ export class ApiInventoryClient implements InventoryClient {
     } catch {
       throw new InventoryRequestError(0, 'the server cannot be reached; check your connection and try again')
     }
-    if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, true)
-    return readApiResponse<T>(response)
+    if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, expected, true)
+    return readApiResponse<T>(response, expected)
   }
 }

@@ -44,12 +44,11 @@ async function readHealth(): Promise<Health> {
   } catch {
     throw new InventoryRequestError(0, 'the server cannot be reached; check the connection and try again')
   }
-  const health = await readApiResponse<Health | string>(response)
-  if (typeof health === 'string') {
+  if (response.ok && !response.headers.get('content-type')?.startsWith('application/json')) {
     throw new InventoryRequestError(
       response.status,
       'the server did not answer /api/health with JSON: is the API deployed with this site?',
     )
   }
-  return health
+  return readApiResponse<Health>(response)
 }

@@ -99,6 +99,16 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       expect(body.overview.locations).toEqual(expect.arrayContaining(['Shed', 'Yard']))
     })
 
+    it('finds a name with capitals beyond ASCII when searched as written, and ASCII in any case', async () => {
+      await create({ sku: 'UNI-1', name: 'Ölfilter Ärmel' })
+      const skus = async (q: string) =>
+        ((await call('GET', `/api/items?q=${encodeURIComponent(q)}`)).body.items as { sku: string }[]).map(
+          (item) => item.sku,
+        )
+      expect(await skus('Ölfilter')).toEqual(['UNI-1'])
+      expect(await skus('ÖLFILTER ÄRMEL')).toEqual(['UNI-1'])
+    })
+
     it('rejects bad filters naming the parameter', async () => {
       const { status, body } = await call('GET', '/api/items?low_stock=maybe&colour=red')
       expect(status).toBe(400)

@@ -152,6 +152,34 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         })
       })
 
+      it('exports a formula behind whitespace, a NUL, a byte order mark or a full-width sign behind an apostrophe too', async () => {
+        const hidden = [
+          '\n=HYPERLINK("http://attacker.example")',
+          '\u00a0=1+1',
+          '\u3000@SUM(1)',
+          '\u0000=1+1',
+          '\uFEFF=1+1',
+          '\uFF1D1+1',
+          '\uFF0Bcmd',
+          '\r\n-1',
+        ]
+        const created = []
+        for (const [index, formula] of hidden.entries()) {
+          created.push(await create({ sku: `FH-${index}`, name: 'Hidden formula', category: formula }))
+        }
+        const exported = (await call('GET', '/api/export')).body as string
+        const cells = parseCells(exported)
+          .filter((cells) => cells[0]?.startsWith('FH-'))
+          .map((cells) => cells[4])
+        expect(cells).toEqual(hidden.map((formula) => `'${formula}`))
+
+        const imported = await call('POST', '/api/import', { csv: exported })
+        expect(imported.status, JSON.stringify(imported.body)).toBe(200)
+        for (const [index, item] of created.entries()) {
+          expect((await itemById(item.id)).item.category).toBe(hidden[index])
+        }
+      })
+
       it('keeps a leading tab on import instead of trimming it into a formula', async () => {
         const csv = 'sku,name,category\r\nFT-1,"\t=1+1",Tools\r\n'
         const imported = await call('POST', '/api/import', { csv })
@@ -160,6 +188,71 @@ export function describeHostileInputContract(name: string, start: StartApiServer
         expect(item.name).toBe('\t=1+1')
         const exported = (await call('GET', '/api/export')).body as string
         expect(exported).toContain(`FT-1,'\t=1+1,0,,Tools,0,0`)
+      })
+    })
+
+    describe('broken files and text', () => {
+      it('refuses a file whose quoted cell never closes, naming the line, instead of reading the rest into that cell', async () => {
+        const csv = 'sku,name\r\nUQ-1,Hammer\r\nUQ-2,"Widget\r\nUQ-3,Gadget\r\nUQ-4,Gizmo\r\n'
+        for (const path of ['/api/import/preview', '/api/import']) {
+          const answer = await call('POST', path, { csv })
+          expect(answer.status, `${path}: ${answer.text}`).toBe(400)
+          expect(answer.body.error.code).toBe('invalid_input')
+          expect(answer.body.error.message).toBe('line 3: a quoted cell starts here and is never closed')
+          expect(answer.body.error.fields).toEqual({ csv: 'line 3: the closing " of a quoted cell is missing' })
+        }
+        expect(await skusLike('UQ-')).toEqual([])
+      })
+
+      it('reads a row of empty cells, as spreadsheets save cleared rows, like a blank line', async () => {
+        const csv = 'sku,name,quantity\r\nER-1,Kept,3\r\n,,\r\n"","",""\r\nER-2,Also kept,4\r\n,,\r\n,,\r\n'
+        const preview = await call('POST', '/api/import/preview', { csv })
+        expect(preview.body).toMatchObject({ create_count: 2, error_count: 0, rows_omitted: 0 })
+        expect(preview.body.rows.map((row: { line: number }) => row.line)).toEqual([2, 5])
+        const imported = await call('POST', '/api/import', { csv })
+        expect(imported.status, imported.text).toBe(200)
+        expect((await skusLike('ER-')).sort()).toEqual(['ER-1', 'ER-2'])
+      })
+
+      it('reads a header as spreadsheets save it, refusing a column whose values would be dropped', async () => {
+        const cleared = 'sku,name,quantity,,\r\nNC-1,Kept,2,,\r\nNC-2,Also kept,3,,\r\n'
+        const imported = await call('POST', '/api/import', { csv: cleared })
+        expect(imported.status, imported.text).toBe(200)
+        expect(imported.body).toEqual({ created: 2, updated: 0 })
+
+        const holding = 'sku,name,\r\nNC-3,Mug,\r\nNC-4,Cup,blue\r\n'
+        const refused = await call('POST', '/api/import/preview', { csv: holding })
+        expect(refused.status).toBe(400)
+        expect(refused.body.error.message).toBe('column 3 has no name in the header, but line 3 has a value in it')
+        const twice = await call('POST', '/api/import', { csv: 'sku,name,name\r\nNC-5,Mug,Cup\r\n' })
+        expect(twice.status).toBe(400)
+        expect(twice.body.error.message).toBe('the header names the column name twice')
+        expect((await skusLike('NC-')).sort()).toEqual(['NC-1', 'NC-2'])
+      })
+
+      it('refuses a body that is not UTF-8 and text with a lone surrogate, instead of storing replacement characters', async () => {
+        const latin1 = Buffer.concat([Buffer.from('{"sku":"U8-1","name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')])
+        const answer = await send('POST', '/api/items', {
+          body: latin1,
+          headers: { 'content-type': 'application/json' },
+        })
+        expect(answer.status).toBe(400)
+        expect(answer.body.error).toMatchObject({ code: 'invalid_json', fields: { body: 'not valid UTF-8' } })
+
+        const surrogate = await call('POST', '/api/items', '{"sku":"U8-2","name":"half \\ud83d of a smiley"}')
+        expect(surrogate.status).toBe(400)
+        expect(surrogate.body.error.fields).toEqual({ name: 'not valid Unicode text (a lone surrogate)' })
+        // JSON escapes can carry what UTF-8 cannot: half of a surrogate pair, here in a CSV cell.
+        const imported = await call(
+          'POST',
+          '/api/import',
+          '{"csv":"sku,name,location\\r\\nU8-3,Mug,Shelf \\udc00\\r\\n"}',
+        )
+        expect(imported.status).toBe(400)
+        expect(imported.body.error.rows).toEqual([
+          { line: 2, fields: { location: 'not valid Unicode text (a lone surrogate)' } },
+        ])
+        expect(await skusLike('U8-')).toEqual([])
       })
     })
 
@@ -201,6 +294,30 @@ export function describeHostileInputContract(name: string, start: StartApiServer
     })
 
     describe('concurrent adjustments', () => {
+      it('records an adjustment sent again with the same request_id once, answering its movement again', async () => {
+        // A retry after a lost answer: the first request was recorded, but its client never heard so.
+        const item = await create({ sku: 'RT-1', name: 'Retried', quantity: 10 })
+        const path = `/api/items/${item.id}/adjust`
+        const body = { delta: -3, reason: 'sale', request_id: 'retry-4f1c2e0d' }
+        const answers = [...(await Promise.all([call('POST', path, body), call('POST', path, body)]))]
+        answers.push(await call('POST', path, body))
+        for (const answer of answers) expect(answer.status, answer.text).toBe(200)
+        const [first] = answers
+        for (const answer of answers) expect(answer.body.movement).toEqual(first?.body.movement)
+        expect(first?.body.movement).toMatchObject({ delta: -3, reason: 'sale', quantity_after: 7 })
+        const after = await itemById(item.id)
+        expect(after.item.quantity).toBe(7)
+        expect(after.movements.map((movement: { delta: number }) => movement.delta)).toEqual([-3, 10])
+
+        const reused = await call('POST', path, { delta: -1, reason: 'sale', request_id: 'retry-4f1c2e0d' })
+        expect(reused.status).toBe(409)
+        expect(reused.body.error.fields).toEqual({ request_id: 'already used for another adjustment' })
+        const malformed = await call('POST', path, { delta: -1, reason: 'sale', request_id: 'x' })
+        expect(malformed.status).toBe(400)
+        expect(Object.keys(malformed.body.error.fields)).toEqual(['request_id'])
+        expect((await itemById(item.id)).item.quantity).toBe(7)
+      })
+
       it('answers each of 50 concurrent adjustments with the movement and quantity it wrote', async () => {
         const item = await create({ sku: 'CC-1', name: 'Busy item', quantity: 0 })
         const answers = await Promise.all(
@@ -297,6 +414,34 @@ export function describeHostileInputContract(name: string, start: StartApiServer
       })
     })
   })
+}
+
+/** The records of a CSV file, each as its cells; quoted cells may hold line breaks. */
+function parseCells(text: string): string[][] {
+  const records: string[][] = []
+  let cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]
+    if (quoted && char === '"' && text[index + 1] === '"') {
+      cell += '"'
+      index++
+    } else if (char === '"') {
+      quoted = !quoted
+    } else if (char === ',' && !quoted) {
+      cells.push(cell)
+      cell = ''
+    } else if (char === '\r' && text[index + 1] === '\n' && !quoted) {
+      records.push([...cells, cell])
+      cells = []
+      cell = ''
+      index++
+    } else {
+      cell += char
+    }
+  }
+  return records
 }
 
 /** The cells of one CSV line (no line breaks inside cells). */
