@@ -10,8 +10,8 @@ let databases = 0
 
 runConformanceSuite(
   'indexeddb (Chromium)',
-  () => {
-    const adapter = indexedDbAdapter({ name: `conformance-${run}-${++databases}` })
+  (options) => {
+    const adapter = indexedDbAdapter({ ...options, name: `conformance-${run}-${++databases}` })
     return persistentHarness(() => adapter)
   },
   { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },

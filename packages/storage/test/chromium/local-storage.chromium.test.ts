@@ -16,9 +16,9 @@ function removeDatabase(name: string): void {
 
 runConformanceSuite(
   'local-storage (Chromium)',
-  () => {
+  (options) => {
     const name = `conformance-${run}-${++databases}`
-    const adapter = localStorageAdapter({ name })
+    const adapter = localStorageAdapter({ ...options, name })
     return persistentHarness(
       () => adapter,
       () => removeDatabase(name),

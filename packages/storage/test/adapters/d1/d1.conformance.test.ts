@@ -10,14 +10,16 @@ afterAll(() => pool.dispose())
 
 runConformanceSuite(
   'd1 (Miniflare)',
-  async () => {
+  async (options) => {
     const { database, reconnect } = await pool.fresh()
-    let current = await createStorage<ConformanceDB>({ adapters: d1Adapter({ database }) })
+    let current = await createStorage<ConformanceDB>({ adapters: d1Adapter({ ...options, database }) })
     return {
       subject: current,
       reopen: async () => {
         await current.close()
-        current = await createStorage<ConformanceDB>({ adapters: d1Adapter({ database: await reconnect() }) })
+        current = await createStorage<ConformanceDB>({
+          adapters: d1Adapter({ ...options, database: await reconnect() }),
+        })
         return current
       },
     }

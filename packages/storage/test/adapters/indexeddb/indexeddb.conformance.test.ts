@@ -6,8 +6,8 @@ let databases = 0
 
 runConformanceSuite(
   'indexeddb (fake-indexeddb)',
-  () => {
-    const adapter = indexedDbAdapter({ name: `conformance-${++databases}`, indexedDB: new IDBFactory() })
+  (options) => {
+    const adapter = indexedDbAdapter({ ...options, name: `conformance-${++databases}`, indexedDB: new IDBFactory() })
     return persistentHarness(() => adapter)
   },
   { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },

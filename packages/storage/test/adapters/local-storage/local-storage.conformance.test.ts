@@ -6,9 +6,10 @@ let databases = 0
 
 runConformanceSuite(
   'local-storage (happy-dom Storage)',
-  () => {
+  (options) => {
     const window = new Window()
     const adapter = localStorageAdapter({
+      ...options,
       name: `conformance-${++databases}`,
       storage: window.localStorage as unknown as Storage,
     })

@@ -9,16 +9,16 @@ const capabilities = { interactiveTransactions: true, crossTabSync: false, maxBo
 
 runConformanceSuite(
   'sqlite (memory)',
-  async () => ({ subject: await createStorage<ConformanceDB>({ adapters: sqliteAdapter() }) }),
+  async (options) => ({ subject: await createStorage<ConformanceDB>({ adapters: sqliteAdapter(options) }) }),
   { ...capabilities, persistent: false },
 )
 
 runConformanceSuite(
   'sqlite (file)',
-  () => {
+  (options) => {
     const dir = tempDir('sqlite')
     const filename = join(dir.path, 'conformance.sqlite')
-    return persistentHarness(() => sqliteAdapter({ filename }), dir.remove)
+    return persistentHarness(() => sqliteAdapter({ ...options, filename }), dir.remove)
   },
   { ...capabilities, persistent: true },
 )
