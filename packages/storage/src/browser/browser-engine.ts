@@ -270,10 +270,14 @@ export class BrowserEngine {
         while (statement.step()) rows.push(statement.get({}))
         return { rows }
       }
+      // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete,
+      // so a statement that changed nothing (a schema statement) reports 0 instead.
+      const before = capi.sqlite3_total_changes(database)
       statement.step()
+      const changed = capi.sqlite3_total_changes(database) !== before
       return {
         rows: [],
-        numAffectedRows: BigInt(capi.sqlite3_changes(database)),
+        numAffectedRows: BigInt(changed ? capi.sqlite3_changes(database) : 0),
         insertId: BigInt(capi.sqlite3_last_insert_rowid(database)),
       }
     } finally {

@@ -1,5 +1,6 @@
 import {
   type Compilable,
+  type CompiledQuery,
   Kysely,
   type KyselyConfig,
   type Migration,
@@ -11,7 +12,7 @@ import {
 } from 'kysely'
 import { UnsupportedOperationError } from './errors.js'
 import { runMigrations } from './migrations.js'
-import { ProviderDriver } from './provider-driver.js'
+import { type ConnectionProvider, ProviderDriver } from './provider-driver.js'
 import type { StorageEngine } from './storage-engine.js'
 import type { ChangeEvent, MigrationReport, StorageCapabilities, StorageProvider } from './storage-provider.js'
 
@@ -43,6 +44,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   readonly #driver: ProviderDriver
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   readonly #unsubscribeRemote: (() => void) | undefined
+  readonly #provideConnection: ConnectionProvider
 
   constructor(engine: StorageEngine, options: KyselyOptions) {
     this.adapter = engine.adapter
@@ -59,6 +61,8 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       },
     })
     this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
+    const executor = this.db.getExecutor()
+    this.#provideConnection = (run) => executor.provideConnection(run)
   }
 
   open(): Promise<void> {
@@ -66,7 +70,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   }
 
   batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]> {
-    return this.#driver.executeBatch(queries.map((query) => query.compile()))
+    return this.#batch(queries.map((query) => query.compile()))
   }
 
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -85,7 +89,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
     return runMigrations(this.db, migrations, {
       adapter: this.adapter,
       interactiveTransactions: this.capabilities.interactiveTransactions,
-      batch: (queries) => this.#driver.executeBatch(queries),
+      batch: (queries) => this.#batch(queries),
     })
   }
 
@@ -97,15 +101,20 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   }
 
   async close(): Promise<void> {
+    // Destroy our driver, not Kysely's wrapper of it: Kysely would then answer later queries with
+    // its own untyped error instead of our STORAGE_CLOSED. It waits for the work under way, whose
+    // writes are still announced to the listeners.
+    await this.#driver.destroy()
     this.#unsubscribeRemote?.()
     this.#listeners.clear()
-    // Destroy our driver, not Kysely's wrapper of it: Kysely would then answer later queries with
-    // its own untyped error instead of our STORAGE_CLOSED.
-    await this.#driver.destroy()
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close()
+  }
+
+  #batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    return this.#driver.executeBatch(queries, this.#provideConnection)
   }
 
   #emit(tables: readonly string[], source: ChangeEvent['source']): void {
