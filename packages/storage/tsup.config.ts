@@ -7,7 +7,7 @@ export const entries = {
   d1: 'src/d1.ts',
   indexeddb: 'src/indexeddb.ts',
   'local-storage': 'src/local-storage.ts',
-  auto: 'src/auto.ts',
+  auto: 'src/auto/browser.ts',
 }
 
 /**
@@ -15,8 +15,8 @@ export const entries = {
  * exports; they share the declarations of `auto`.
  */
 export const runtimeEntries = {
-  'auto-node': 'src/auto-node.ts',
-  'auto-worker': 'src/auto-worker.ts',
+  'auto-node': 'src/auto/node.ts',
+  'auto-worker': 'src/auto/worker.ts',
 }
 
 export default defineConfig({

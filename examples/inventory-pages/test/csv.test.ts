@@ -32,4 +32,32 @@ describe('CSV', () => {
       [4, ['B', 'y']],
     ])
   })
+
+  it('puts an apostrophe before text a spreadsheet would evaluate, and reads the value back as it was', () => {
+    const values = ['=1+1', '+cmd', '-2+3', '@SUM(A1)', '\t=1+1', '\r=1+1', "'=1+1", "''", "'", "'plain", 'plain']
+    const written = formatCsv(['value'], [...values.map((value) => [value]), [-5]])
+    expect(written.split('\r\n').slice(1, -1)).toEqual([
+      "'=1+1",
+      "'+cmd",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\t=1+1",
+      `"'\r=1+1"`,
+      "''=1+1",
+      "'''",
+      "'",
+      "'plain",
+      'plain',
+      '-5',
+    ])
+    expect(parseCsv(written).map((record) => record.cells[0])).toEqual(['value', ...values, '-5'])
+  })
+
+  it('takes the apostrophe off a hand-written formula cell, and keeps it before other text', () => {
+    expect(parseCsv("a,b\r\n'=1+1,'quoted'\r\n''x,\t=1+1\r\n").map((record) => record.cells)).toEqual([
+      ['a', 'b'],
+      ['=1+1', "'quoted'"],
+      ["'x", '\t=1+1'],
+    ])
+  })
 })

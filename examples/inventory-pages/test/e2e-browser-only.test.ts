@@ -80,9 +80,9 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only where IndexedDB is
     await server?.close()
   })
 
-  it('falls back to localStorage and keeps changes across a reload', async () => {
+  /** A tab of a browser or webview that refuses IndexedDB: opening a database fails. */
+  const openWithoutIndexedDb = async () => {
     const context = await browser.newContext()
-    // As in browsers or webviews that refuse IndexedDB: opening a database fails.
     await context.addInitScript(() => {
       Object.defineProperty(globalThis, 'indexedDB', {
         configurable: true,
@@ -91,7 +91,11 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only where IndexedDB is
         },
       })
     })
-    const page = await context.newPage()
+    return { context, page: await context.newPage() }
+  }
+
+  it('falls back to localStorage and keeps changes across a reload', async () => {
+    const { context, page } = await openWithoutIndexedDb()
     await page.goto(server.url)
     await page.locator('tr[data-sku="HAM-001"]').waitFor()
     expect(await page.getByTestId('mode').textContent()).toBe('In this browser · local-storage')
@@ -106,6 +110,42 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only where IndexedDB is
     await page.locator('tr[data-sku="HAM-001"]').waitFor()
     expect(await page.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('10')
     expect(await page.evaluate(() => Object.keys(localStorage).length)).toBeGreaterThan(0)
+    await context.close()
+  })
+
+  it("says the browser's storage is full when localStorage has no room left, and loses nothing", async () => {
+    const { context, page } = await openWithoutIndexedDb()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(await page.getByTestId('mode').textContent()).toBe('In this browser · local-storage')
+    // Another script of this site fills what the browser allows it to keep.
+    await page.evaluate(() => {
+      let size = 1 << 20
+      let index = 0
+      while (size >= 1) {
+        try {
+          localStorage.setItem(`filler-${index++}`, 'x'.repeat(size))
+        } catch {
+          size = Math.floor(size / 2)
+        }
+      }
+    })
+
+    await page.getByRole('button', { name: 'Add item' }).click()
+    const dialog = page.getByTestId('item-dialog')
+    await dialog.locator('[name="sku"]').fill('FULL-1')
+    await dialog.locator('[name="name"]').fill('Item for a full browser')
+    await dialog.getByRole('button', { name: 'Add item' }).click()
+    await expect.poll(() => dialog.locator('.form-error').textContent()).toContain("this browser's storage is full")
+
+    await page.evaluate(() => {
+      for (const key of Object.keys(localStorage)) if (key.startsWith('filler-')) localStorage.removeItem(key)
+    })
+    await dialog.getByRole('button', { name: 'Add item' }).click()
+    await page.locator('tr[data-sku="FULL-1"]').waitFor()
+    await page.reload()
+    await page.locator('tr[data-sku="FULL-1"]').waitFor()
+    expect(await page.locator('tbody tr[data-sku]').count()).toBe(13)
     await context.close()
   })
 })

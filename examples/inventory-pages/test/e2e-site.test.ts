@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CSV_COLUMNS, formatCsv } from '../src/domain/csv.js'
 import { sampleItems } from '../src/domain/sample-items.js'
@@ -19,7 +19,11 @@ describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-pa
     CSV_COLUMNS,
     sampleItems.map((item) => CSV_COLUMNS.map((column) => item[column])),
   )
-  const response = await fetch(`${server.url}/api/import`, { method: 'POST', body: JSON.stringify({ csv }) })
+  const response = await fetch(`${server.url}/api/import`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ csv }),
+  })
   if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
   return server
 })
@@ -180,23 +184,117 @@ describe.skipIf(!hasChromium)('site in Chromium, with a write token on the serve
     await server?.close()
   })
 
-  it('asks for the token on the first change, and again when it is refused', async () => {
-    const page = await browser.newPage()
-    const answers = ['wrong-token', 'shop-token']
-    const prompts: string[] = []
-    page.on('dialog', (dialog) => {
-      prompts.push(dialog.message())
-      dialog.accept(answers.shift())
-    })
-    await page.goto(server.url)
-    await page.locator('tr[data-sku="HAM-001"]').waitFor()
-    expect(prompts).toEqual([])
+  /** Adds an item through the form; `token` answers the token dialog, when it is asked. */
+  const addItem = async (page: Page, sku: string, answers: { token: string; remember?: boolean }[]) => {
+    const asked: string[] = []
     await page.getByRole('button', { name: 'Add item' }).click()
     const dialog = page.getByTestId('item-dialog')
-    await dialog.locator('[name="sku"]').fill('TOK-UI')
+    await dialog.locator('[name="sku"]').fill(sku)
     await dialog.locator('[name="name"]').fill('Added with a token')
     await dialog.getByRole('button', { name: 'Add item' }).click()
-    await page.locator('tr[data-sku="TOK-UI"]').waitFor()
-    expect(prompts).toEqual(['Changes need the API token:', 'The API token was refused. Enter the right one:'])
+    const row = page.locator(`tr[data-sku="${sku}"]`)
+    const tokenDialog = page.getByTestId('token-dialog')
+    for (const answer of answers) {
+      await tokenDialog.waitFor()
+      asked.push((await tokenDialog.locator('.lead').textContent()) ?? '')
+      await tokenDialog.locator('[name="token"]').fill(answer.token)
+      if (answer.remember) await tokenDialog.getByLabel('Remember on this device').check()
+      // This dialog, not the next one, which opens as soon as a refused token comes back.
+      const shown = await tokenDialog.elementHandle()
+      await tokenDialog.getByRole('button', { name: 'Continue' }).click()
+      await shown?.waitForElementState('hidden')
+    }
+    await row.waitFor()
+    return asked
+  }
+  const savedTokens = (page: Page) =>
+    page.evaluate(() => ({
+      session: sessionStorage.getItem('inventory-api-token'),
+      device: localStorage.getItem('inventory-api-token'),
+    }))
+
+  /** A tab of a fresh browser profile, showing the inventory. */
+  const openTab = async (context: BrowserContext) => {
+    const page = await context.newPage()
+    await page.goto(server.url)
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    return page
+  }
+
+  it('asks for the token on the first change and again when it is refused, keeping it for this tab only', async () => {
+    const context = await browser.newContext()
+    const page = await openTab(context)
+    expect(await page.getByTestId('token-dialog').count()).toBe(0)
+    expect(await addItem(page, 'TOK-1', [{ token: 'wrong-token' }, { token: 'shop-token' }])).toEqual([
+      'Changes need the API token.',
+      'The API token was refused. Enter the right one.',
+    ])
+    expect(await savedTokens(page)).toEqual({ session: 'shop-token', device: null })
+    expect(await addItem(page, 'TOK-2', [])).toEqual([])
+
+    const otherTab = await openTab(context)
+    expect(await addItem(otherTab, 'TOK-3', [{ token: 'shop-token' }])).toEqual(['Changes need the API token.'])
+    await context.close()
+  })
+
+  it('keeps the token on this device when "Remember on this device" is ticked', async () => {
+    const context = await browser.newContext()
+    const page = await openTab(context)
+    expect(await addItem(page, 'TOK-4', [{ token: 'shop-token', remember: true }])).toEqual([
+      'Changes need the API token.',
+    ])
+    expect(await savedTokens(page)).toEqual({ session: null, device: 'shop-token' })
+    const otherTab = await openTab(context)
+    expect(await addItem(otherTab, 'TOK-5', [])).toEqual([])
+    await context.close()
+  })
+})
+
+// Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
+describe.skipIf(!hasChromium)('site in Chromium, when the server does not answer', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([startNodeApiServer(), launchChromium()])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('shows an error with a retry button, keeps nothing in the browser, and opens the server after a retry', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const failures = [
+      (route: Route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' }),
+      (route: Route) => route.abort('connectionreset'),
+    ]
+    await page.route('**/api/health', (route) => (failures.shift() ?? ((next: Route) => next.continue()))(route))
+    const keptInBrowser = () =>
+      page.evaluate(async () => ({
+        databases: (await indexedDB.databases()).map((database) => database.name),
+        localStorage: Object.keys(localStorage),
+      }))
+    const fatal = page.locator('#fatal')
+
+    await page.goto(server.url)
+    await expect.poll(() => fatal.isVisible()).toBe(true)
+    expect(await fatal.locator('h1').textContent()).toBe('The inventory could not start')
+    expect(await page.locator('#fatal-message').textContent()).toContain('502')
+    mkdirSync(resultsDir, { recursive: true })
+    await page.screenshot({ path: `${resultsDir}health-502-retry.png` })
+    expect(await keptInBrowser()).toEqual({ databases: [], localStorage: [] })
+
+    await page.getByRole('button', { name: 'Try again' }).click()
+    await expect.poll(() => page.locator('#fatal-message').textContent()).toContain('cannot be reached')
+    expect(await fatal.isVisible()).toBe(true)
+
+    await page.getByRole('button', { name: 'Try again' }).click()
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(await page.getByTestId('mode').textContent()).toBe('Server · sqlite')
+    expect(await fatal.isVisible()).toBe(false)
+    expect(await keptInBrowser()).toEqual({ databases: [], localStorage: [] })
+    await context.close()
   })
 })

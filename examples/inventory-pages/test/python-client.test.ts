@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -63,5 +65,74 @@ describe('Python client against the Node server', () => {
     expect(duplicate.error).toMatchObject({ status: 409, fields: { sku: 'already used by another item' } })
     const oversold = await python(server.url, ['adjust', 'HAM-001', '-1000', '--reason', 'sale'], env)
     expect(oversold.error).toMatchObject({ status: 409, code: 'conflict' })
+  })
+})
+
+describe('Python client and the token', () => {
+  /** A server that records each request's method, path and Authorization header, then runs `answer`. */
+  const recordingServer = async (answer: (request: IncomingMessage, response: ServerResponse) => void) => {
+    const seen: { method: string; path: string; authorization: string | null }[] = []
+    const server = createServer((request, response) => {
+      seen.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        authorization: request.headers.authorization ?? null,
+      })
+      request.resume()
+      request.on('end', () => answer(request, response))
+    })
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      seen,
+      close: () => new Promise((done) => server.close(done)),
+    }
+  }
+  const json = (response: ServerResponse, status: number, body: unknown) => {
+    response.writeHead(status, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(body))
+  }
+
+  let elsewhere: Awaited<ReturnType<typeof recordingServer>>
+  let redirecting: Awaited<ReturnType<typeof recordingServer>>
+  beforeAll(async () => {
+    elsewhere = await recordingServer((_, response) => json(response, 200, { items: [], item: { id: 1 } }))
+    redirecting = await recordingServer((request, response) => {
+      if (request.url?.startsWith('/api/items?') || request.url === '/api/items') {
+        if (request.method === 'GET') return json(response, 200, { items: [{ id: 7, sku: 'RED-1' }] })
+        response.writeHead(302, { location: `${elsewhere.url}/api/items` })
+        return response.end()
+      }
+      response.writeHead(307, { location: `${elsewhere.url}${request.url}` })
+      response.end()
+    })
+  })
+  afterAll(async () => {
+    await elsewhere?.close()
+    await redirecting?.close()
+  })
+
+  it('sends the token only with writes', async () => {
+    const env = { INVENTORY_API_TOKEN: 'secret-token' }
+    expect((await python(redirecting.url, ['list'], env)).code).toBe(0)
+    await python(redirecting.url, ['adjust', 'RED-1', '1', '--reason', 'count'], env)
+    expect(redirecting.seen.map((request) => [request.method, request.authorization])).toEqual([
+      ['GET', null],
+      ['GET', null],
+      ['POST', 'Bearer secret-token'],
+    ])
+  })
+
+  it('never sends the token to another host on a redirect, and says a write was redirected', async () => {
+    elsewhere.seen.length = 0
+    const env = { INVENTORY_API_TOKEN: 'secret-token' }
+    const created = await python(redirecting.url, ['create', 'RED-2', 'Redirected'], env)
+    expect(created.code).toBe(2)
+    expect(created.error).toMatchObject({ status: 302, code: 'redirected' })
+    expect(created.error.message).toContain(`${elsewhere.url}/api/items`)
+    const adjusted = await python(redirecting.url, ['adjust', 'RED-1', '1', '--reason', 'count'], env)
+    expect(adjusted.code).toBe(2)
+    expect(adjusted.error).toMatchObject({ status: 307, code: 'redirected' })
+    expect(elsewhere.seen.filter((request) => request.authorization !== null)).toEqual([])
   })
 })

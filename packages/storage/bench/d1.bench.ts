@@ -3,22 +3,10 @@
 // inside workerd (Miniflare's real D1), one request per insert. Run alone with
 // `npx tsx bench/d1.bench.ts`.
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
+import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { Miniflare } from 'miniflare'
 import { Bench } from 'tinybench'
-
-/** One line of the result table. */
-export interface D1BenchRow {
-  name: string
-  /** Median time of one 10,000-row insert, in milliseconds. */
-  ms: number
-  /** `ms` divided by the hand-written batch's `ms`. */
-  ratio: number
-  /** Statements D1 ran for one insert. */
-  statements: number
-  /** Calls that crossed to D1 for one insert. */
-  roundTrips: number
-}
+import type { D1BenchRow, D1InsertThroughput } from './measure.js'
 
 interface InsertReport {
   statements: number
@@ -79,13 +67,6 @@ export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
   }
 }
 
-/** Rows per second inserting `rows` rows in one call, by the adapter and by a hand-written batch. */
-export interface D1InsertThroughput {
-  readonly rows: number
-  readonly adapterRowsPerSecond: number
-  readonly byHandRowsPerSecond: number
-}
-
 /**
  * How insert throughput on D1 grows with the number of rows inserted in one call: the adapter's
  * one multi-row insert against the hand-written batch, each into an emptied table, median of the rounds.
@@ -133,19 +114,9 @@ async function startBenchWorker(): Promise<{
   request: (path: string) => Promise<InsertReport>
   dispose: () => Promise<void>
 }> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  })
   const miniflare = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0]?.text ?? '',
+    script: await bundleWorker(fileURLToPath(new URL('./d1-bench-worker.ts', import.meta.url))),
     compatibilityDate: '2026-04-01',
     d1Databases: ['DB'],
   })

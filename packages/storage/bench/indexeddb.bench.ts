@@ -7,6 +7,7 @@ import { Dexie, type Table } from 'dexie'
 import { type Generated, sql } from 'kysely'
 import { createStorage, type StorageProvider } from '../src/index.js'
 import { indexedDbAdapter } from '../src/indexeddb.js'
+import type { BenchResult } from './measure.js'
 
 interface Item {
   id: number
@@ -18,15 +19,6 @@ interface Item {
 interface BenchDB {
   items: Item
   blobs: { id: Generated<number>; data: Uint8Array }
-}
-
-/** One benchmark's result: the median of its rounds and how it was measured. */
-export interface BenchResult {
-  name: string
-  subject: string
-  median: number
-  unit: string
-  rounds: number
 }
 
 const ROWS = 10_000

@@ -7,7 +7,7 @@
 import { type Generated, sql } from 'kysely'
 import { createStorage, StorageQuotaError } from '../src/index.js'
 import { localStorageAdapter } from '../src/local-storage.js'
-import type { BenchResult } from './indexeddb.bench.js'
+import type { BenchResult } from './measure.js'
 
 interface Item {
   id: number

@@ -31,6 +31,55 @@ export interface ComparisonResult {
   readonly met: boolean | undefined
 }
 
+/** One browser benchmark's result: the median of its rounds and how it was measured. */
+export interface BenchResult {
+  name: string
+  subject: string
+  median: number
+  unit: string
+  rounds: number
+}
+
+/** Rows per second inserting `batchSize` rows at a time, by the adapter and by raw better-sqlite3. */
+export interface InsertThroughput {
+  readonly batchSize: number
+  readonly adapterRowsPerSecond: number
+  readonly rawRowsPerSecond: number
+}
+
+/** One way of inserting 10,000 rows on D1: a line of the d1 result table. */
+export interface D1BenchRow {
+  name: string
+  /** Median time of one 10,000-row insert, in milliseconds. */
+  ms: number
+  /** `ms` divided by the hand-written batch's `ms`. */
+  ratio: number
+  /** Statements D1 ran for one insert. */
+  statements: number
+  /** Calls that crossed to D1 for one insert. */
+  roundTrips: number
+}
+
+/** Rows per second inserting `rows` rows in one call, by the adapter and by a hand-written batch. */
+export interface D1InsertThroughput {
+  readonly rows: number
+  readonly adapterRowsPerSecond: number
+  readonly byHandRowsPerSecond: number
+}
+
+/** Everything one `pnpm bench` run measured; the browser part is absent, with a reason, when no Chromium was found. */
+export interface BenchmarkRun {
+  readonly sqlite: readonly ComparisonResult[]
+  readonly sqliteInsertScaling: readonly InsertThroughput[]
+  readonly d1: readonly D1BenchRow[]
+  readonly d1InsertScaling: readonly D1InsertThroughput[]
+  readonly browser: readonly BenchResult[] | { readonly skipped: string }
+  /** The local-storage density benchmark in Chromium, absent with a reason when no Chromium was found. */
+  readonly localStorage: readonly BenchResult[] | { readonly skipped: string }
+  /** Package versions measured, by package name. */
+  readonly versions: Readonly<Record<string, string>>
+}
+
 /**
  * Times each comparison's subject and baseline in the same run, interleaved so that machine
  * noise hits both alike, and returns their ratio.

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { startPageServer } from '../test/e2e/page-server.js'
-import type { BenchResult } from './indexeddb.bench.js'
+import type { BenchResult } from './measure.js'
 
 /** The benchmark pages, by adapter. */
 const pages = { indexeddb: 'index.html', 'local-storage': 'local-storage.html' } as const

@@ -1,10 +1,11 @@
 // `pnpm bench`: every adapter's benchmarks in one run, printed, and written to docs/benchmarks.md
 // with charts in docs/benchmarks/. The Chromium benchmarks run when a Chromium is found
-// (CHROMIUM_PATH, else the system's /usr/bin/chromium); otherwise the report says why they are missing.
-import { existsSync, readFileSync } from 'node:fs'
+// (CHROMIUM_PATH, else a system Chromium such as /usr/bin/chromium); otherwise the report says why they are missing.
+import { readFileSync } from 'node:fs'
+import { findChromium } from '@inventory/testing/chromium'
 import { runD1Benchmark, runD1InsertScaling } from './d1.bench.js'
-import type { BenchResult } from './indexeddb.bench.js'
-import { printResults } from './measure.js'
+import { type BenchResult, printResults } from './measure.js'
+import { runBrowserBenchmarks } from './run-browser-bench.js'
 import { writeBenchmarkReport } from './report/write-report.js'
 import { runSqliteBenchmarks, runSqliteInsertScaling } from './sqlite.bench.js'
 
@@ -52,11 +53,7 @@ console.log('\nwrote docs/benchmarks.md')
 async function runBrowserIfPossible(
   adapter: 'indexeddb' | 'local-storage',
 ): Promise<BenchResult[] | { skipped: string }> {
-  const systemChromium = '/usr/bin/chromium'
-  if (!process.env.CHROMIUM_PATH && existsSync(systemChromium)) process.env.CHROMIUM_PATH = systemChromium
-  if (!process.env.CHROMIUM_PATH) return { skipped: 'no Chromium found (set CHROMIUM_PATH)' }
-  // Imported only now: the launch options read CHROMIUM_PATH when loaded.
-  const { runBrowserBenchmarks } = await import('./run-browser-bench.js')
+  if (!findChromium()) return { skipped: 'no Chromium found (set CHROMIUM_PATH)' }
   const { results, chromium } = await runBrowserBenchmarks(adapter)
   versions.Chromium = chromium
   return results

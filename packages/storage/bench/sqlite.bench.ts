@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { Kysely, SqliteDialect } from 'kysely'
 import { createStorage } from '../src/index.js'
 import { sqliteAdapter } from '../src/sqlite.js'
-import { type ComparisonResult, compare, printResults } from './measure.js'
+import { type ComparisonResult, compare, type InsertThroughput, printResults } from './measure.js'
 
 interface BenchDB {
   items: { id: number; sku: string; name: string; quantity: number; price: number }
@@ -96,13 +96,6 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
   await plain.destroy()
   raw.close()
   return results
-}
-
-/** Rows per second inserting `batchSize` rows at a time, by the adapter and by raw better-sqlite3. */
-export interface InsertThroughput {
-  readonly batchSize: number
-  readonly adapterRowsPerSecond: number
-  readonly rawRowsPerSecond: number
 }
 
 /**

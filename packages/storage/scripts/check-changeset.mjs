@@ -1,7 +1,7 @@
 // Fails when the package's source or manifest changed since its last release (the last commit
 // that changed its version) and no changeset is pending to describe the change.
 import { execFileSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -24,6 +24,16 @@ const released =
 const range = released ? [`${lastVersionChange}..HEAD`] : []
 const changed = git('log', '--format=%h %s', ...range, '--', 'packages/storage/src', 'packages/storage/package.json')
 const pending = readdirSync(join(repoRoot, '.changeset')).filter((name) => name.endsWith('.md') && name !== 'README.md')
+
+// A changeset whose front matter is damaged (by a formatter, say) is read as releasing nothing.
+const frontMatter = /^---\r?\n(?:\s*['"]?@inventory\/storage['"]?:\s*(?:major|minor|patch)\s*\r?\n)+---\r?\n/
+const malformed = pending.filter((name) => !frontMatter.test(readFileSync(join(repoRoot, '.changeset', name), 'utf8')))
+if (malformed.length > 0) {
+  console.error(
+    `these changesets have no valid front matter ("---", '"@inventory/storage": patch|minor|major', "---"): ${malformed.join(', ')}`,
+  )
+  process.exit(1)
+}
 
 if (changed && pending.length === 0) {
   console.error(

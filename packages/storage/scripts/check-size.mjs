@@ -68,11 +68,14 @@ console.table(
 
 if (process.argv.includes('--write-readme')) {
   const readme = join(root, '..', '..', 'README.md')
-  const table = [
-    '| entry point | gzipped | budget |',
-    '|---|---|---|',
-    ...rows.map((row) => `| \`${row.entry}\` | ${kb(row.gzip)} | ${kb(row.budget)} |`),
-  ].join('\n')
+  const cells = [
+    ['entry point', 'gzipped', 'budget'],
+    ...rows.map((row) => [`\`${row.entry}\``, kb(row.gzip), kb(row.budget)]),
+  ]
+  // Padded as the repository's Markdown formatter pads tables, so the README stays formatted.
+  const widths = cells[0].map((_, column) => Math.max(...cells.map((row) => row[column].length)))
+  const line = (row) => `| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`
+  const table = [line(cells[0]), line(widths.map((width) => '-'.repeat(width))), ...cells.slice(1).map(line)].join('\n')
   const text = readFileSync(readme, 'utf8')
   const updated = text.replace(/(<!-- sizes:start -->)[\s\S]*?(<!-- sizes:end -->)/, `$1\n${table}\n$2`)
   writeFileSync(readme, updated)

@@ -6,7 +6,7 @@
  * @module
  */
 export { createProvider, type KyselyOptions } from './core/create-provider.js'
-export { type CreateStorageOptions, createStorage } from './core/create-storage.js'
+export { type AdapterSelection, type CreateStorageOptions, createStorage } from './core/create-storage.js'
 export {
   CheckConstraintError,
   ConstraintError,
@@ -23,7 +23,6 @@ export {
   UniqueConstraintError,
   UnsupportedOperationError,
 } from './core/errors.js'
-export { mapEngineError } from './core/map-engine-error.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
 export type { StorageEngine } from './core/storage-engine.js'
 export type {

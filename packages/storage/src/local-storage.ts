@@ -4,6 +4,7 @@
  *
  * @module
  */
+export { deleteLocalStorageDatabase } from './adapters/local-storage/delete-local-storage-database.js'
 export {
   type LocalStorageAdapterOptions,
   localStorageAdapter,

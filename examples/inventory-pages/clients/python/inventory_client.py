@@ -13,7 +13,8 @@ From a shell:
     python3 inventory_client.py create HAM-002 "Hammer" --quantity 3
     python3 inventory_client.py adjust HAM-002 -1 --reason sale
 
-The token can also come from the INVENTORY_API_TOKEN environment variable.
+The token can also come from the INVENTORY_API_TOKEN environment variable. It is sent with
+writes only, and only to the URL given: a write the server redirects is reported, not resent.
 """
 
 import argparse
@@ -35,11 +36,38 @@ class InventoryApiError(Exception):
         self.fields = fields or {}
 
 
+READ_METHODS = ("GET", "HEAD")
+
+
+def _origin(url):
+    parts = urllib.parse.urlsplit(url)
+    return (parts.scheme, parts.hostname, parts.port)
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects of reads, never carrying Authorization to another origin; reports a
+    redirected write instead of following it (urllib would resend it as a GET, without its body)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if req.get_method() not in READ_METHODS:
+            raise InventoryApiError(
+                code,
+                "redirected",
+                f"the server redirected this {req.get_method()} to {newurl}; it was not sent there. "
+                "Use the final address as the URL",
+            )
+        redirected = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if redirected is not None and _origin(newurl) != _origin(req.full_url):
+            redirected.remove_header("Authorization")
+        return redirected
+
+
 class InventoryClient:
     def __init__(self, base_url, token=None, timeout=10):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self._opener = urllib.request.build_opener(_GuardedRedirects)
 
     def list_items(self, search=None, category=None, location=None, low_stock=False):
         query = {"q": search, "category": category, "location": location}
@@ -74,11 +102,11 @@ class InventoryClient:
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["content-type"] = "application/json"
-        if self.token:
+        if self.token and method not in READ_METHODS:
             headers["authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with self._opener.open(request, timeout=self.timeout) as response:
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as error:
             try:

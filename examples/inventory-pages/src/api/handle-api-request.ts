@@ -1,18 +1,16 @@
-import type { StorageProvider } from '@inventory/storage'
+import { StorageQuotaError, type StorageProvider } from '@inventory/storage'
 import {
   adjustStock,
-  applyImport,
   createItem,
   deleteItem,
-  exportCsv,
   getItem,
   listItems,
   listMovements,
   overview,
-  previewImport,
   updateItem,
 } from '../domain/inventory.js'
-import { InventoryError } from '../domain/inventory-error.js'
+import { applyImport, exportCsv, previewImport } from '../domain/inventory-csv.js'
+import { InventoryError, type InventoryErrorKind } from '../domain/inventory-error.js'
 import type { InventoryDB } from '../domain/schema.js'
 import { importSchema, parseInput } from '../domain/validation.js'
 
@@ -29,13 +27,17 @@ export interface ApiContext {
 export interface ApiErrorBody {
   error: {
     code:
+      | 'bad_request'
       | 'invalid_input'
       | 'invalid_json'
       | 'not_found'
       | 'conflict'
       | 'unauthorized'
+      | 'forbidden'
       | 'payload_too_large'
+      | 'unsupported_media_type'
       | 'method_not_allowed'
+      | 'storage_full'
       | 'internal'
     message: string
     /** Field name → what is wrong with it. */
@@ -66,11 +68,15 @@ class HttpError extends Error {
  * @param context - the storage to use and the optional write token
  */
 export async function handleApiRequest(request: Request, context: ApiContext): Promise<Response> {
+  let response: Response
   try {
-    return await route(request, context)
+    response = await route(request, context)
   } catch (error) {
-    return errorResponse(error)
+    response = errorResponse(error)
   }
+  // No answer of the API is ever to be read as anything but the type it declares.
+  response.headers.set('x-content-type-options', 'nosniff')
+  return response
 }
 
 async function route(request: Request, context: ApiContext): Promise<Response> {
@@ -83,7 +89,10 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
   const query = Object.fromEntries(url.searchParams)
   const { storage } = context
   const { db } = storage
-  if (method !== 'GET' && method !== 'HEAD') authorize(request, context)
+  if (method !== 'GET' && method !== 'HEAD') {
+    refuseCrossSite(request)
+    authorize(request, context)
+  }
 
   const [resource, id, action, ...rest] = segments
   if (rest.length > 0) throw notFound(url.pathname)
@@ -141,6 +150,33 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
   throw notFound(url.pathname)
 }
 
+/**
+ * Refuses a write that a page of another site sent (cross-site request forgery): such a page
+ * cannot set the token, but without one configured, or with the browser's own credentials, its
+ * request would otherwise be carried out. Browsers name the page's origin in `Origin` and, with
+ * fetch metadata, say `Sec-Fetch-Site: cross-site`; clients that are not browsers (scripts, curl,
+ * the Python client) send neither and are let through.
+ */
+function refuseCrossSite(request: Request): void {
+  const site = request.headers.get('sec-fetch-site')
+  const origin = request.headers.get('origin')
+  const host = request.headers.get('host') ?? new URL(request.url).host
+  if (site === 'cross-site' || site === 'same-site' || (origin !== null && originHost(origin) !== host)) {
+    const sender = origin ?? `Sec-Fetch-Site: ${site}`
+    throw new HttpError(403, 'forbidden', 'writes are accepted only from pages of this site', {
+      origin: `${sender} is not this site`,
+    })
+  }
+}
+
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host
+  } catch {
+    return null
+  }
+}
+
 function authorize(request: Request, context: ApiContext): void {
   if (!context.apiToken) return
   const header = request.headers.get('authorization') ?? ''
@@ -177,8 +213,22 @@ function notFound(path: string): HttpError {
   return new HttpError(404, 'not_found', `no such route: ${path}`)
 }
 
-/** Reads a JSON body no larger than the limit, counting bytes as they arrive. */
+/**
+ * Reads a JSON body no larger than the limit, counting bytes as they arrive. The body must say
+ * it is JSON: a form or `text/plain` body is what a page of another site can send without asking.
+ */
 async function readJson(request: Request, context: ApiContext): Promise<unknown> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      'the body must be JSON, sent as Content-Type: application/json',
+      {
+        'content-type': type ? `${type} is not application/json` : 'missing',
+      },
+    )
+  }
   const limit = context.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`)
   if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge()
@@ -221,6 +271,14 @@ function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } })
 }
 
+/** The status and error code of each kind of {@link InventoryError}. */
+const INVENTORY_ERROR_STATUS: Record<InventoryErrorKind, [number, ApiErrorBody['error']['code']]> = {
+  invalid_input: [400, 'invalid_input'],
+  not_found: [404, 'not_found'],
+  conflict: [409, 'conflict'],
+  too_large: [413, 'payload_too_large'],
+}
+
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
     return json(
@@ -229,10 +287,18 @@ function errorResponse(error: unknown): Response {
     )
   }
   if (error instanceof InventoryError) {
-    const status = { invalid_input: 400, not_found: 404, conflict: 409 }[error.kind]
-    const body: ApiErrorBody = { error: { code: error.kind, message: error.message, fields: { ...error.fields } } }
+    const [status, code] = INVENTORY_ERROR_STATUS[error.kind]
+    const body: ApiErrorBody = { error: { code, message: error.message, fields: { ...error.fields } } }
     if (error.rows.length > 0) body.error.rows = error.rows
     return json(body, status)
+  }
+  if (error instanceof StorageQuotaError) {
+    const where =
+      error.adapter === 'local-storage' || error.adapter === 'indexeddb'
+        ? "this browser's storage is full"
+        : 'the database is full'
+    const message = `${where}: nothing was saved. Export a CSV and delete items you no longer need, then try again`
+    return json({ error: { code: 'storage_full', message } }, 507)
   }
   console.error(error)
   return json({ error: { code: 'internal', message: 'the server could not complete the request' } }, 500)

@@ -1,5 +1,8 @@
-/** What went wrong, in terms a caller can act on; the API turns each kind into a status code. */
-export type InventoryErrorKind = 'invalid_input' | 'not_found' | 'conflict'
+/**
+ * What went wrong, in terms a caller can act on; the API turns each kind into a status code.
+ * `too_large`: an input beyond a documented limit (the rows of one import).
+ */
+export type InventoryErrorKind = 'invalid_input' | 'not_found' | 'conflict' | 'too_large'
 
 /** One CSV row that cannot be imported, with the reason per field. */
 export interface RowErrors {

@@ -1,17 +1,18 @@
-import { CheckConstraintError, type StorageProvider, UniqueConstraintError } from '@inventory/storage'
-import { type Compilable, type Kysely, sql } from 'kysely'
-import { CSV_COLUMNS, formatCsv, parseCsv } from './csv.js'
-import { InventoryError, type RowErrors } from './inventory-error.js'
+import { CheckConstraintError, type StorageProvider } from '@inventory/storage'
+import { type Compilable, type ExpressionBuilder, type Kysely, type QueryResult, sql } from 'kysely'
+import { insertItems, insertOpeningMovements } from './bulk-item-queries.js'
+import { guardedWrite } from './guarded-write.js'
+import { InventoryError } from './inventory-error.js'
 import { sampleItems } from './sample-items.js'
 import type { InventoryDB, Item, Movement, MovementWithItem } from './schema.js'
 import {
   type Adjustment,
   adjustmentSchema,
-  fieldErrors,
   type ItemChanges,
   type ItemFilter,
   itemChangesSchema,
   itemFilterSchema,
+  MAX_QUANTITY,
   type MovementFilter,
   movementFilterSchema,
   type NewItem,
@@ -29,23 +30,6 @@ export interface Overview {
   readonly unit_count: number
   readonly low_stock_count: number
   readonly stock_value: number
-}
-
-/** What an import would do, row by row; nothing is written by a preview. */
-export interface ImportPreview {
-  readonly rows: ImportRow[]
-  readonly create_count: number
-  readonly update_count: number
-  readonly error_count: number
-}
-
-export interface ImportRow {
-  readonly line: number
-  readonly sku: string
-  /** `create` a new item, `update` the item with this SKU, or `error` (see `errors`). */
-  readonly action: 'create' | 'update' | 'error'
-  readonly item: NewItem | null
-  readonly errors: Readonly<Record<string, string>>
 }
 
 const now = () => new Date().toISOString()
@@ -102,7 +86,7 @@ export async function getItem(db: Kysely<InventoryDB>, id: number): Promise<Item
 /** Creates an item; its opening stock is recorded as the first movement, in the same batch. */
 export async function createItem(storage: Storage, input: unknown): Promise<Item> {
   const item = parseInput(newItemSchema, input)
-  await runGuarded(() => storage.batch(insertItemQueries(storage.db, item, now(), 'opening stock')))
+  await guardedWrite(() => storage.batch(insertItemQueries(storage.db, item, now(), 'opening stock')))
   return storage.db.selectFrom('items').selectAll().where('sku', '=', item.sku).executeTakeFirstOrThrow()
 }
 
@@ -110,7 +94,7 @@ export async function updateItem(storage: Storage, id: number, input: unknown): 
   const changes: ItemChanges = parseInput(itemChangesSchema, input)
   await getItem(storage.db, id)
   if (Object.keys(changes).length > 0) {
-    await runGuarded(() =>
+    await guardedWrite(() =>
       storage.db
         .updateTable('items')
         .set({ ...changes, updated_at: now() })
@@ -131,7 +115,9 @@ export async function deleteItem(storage: Storage, id: number): Promise<void> {
 /**
  * Changes an item's quantity and records the movement, atomically: both happen or neither does.
  * Taking out more than is in stock is refused by the schema's check, so two concurrent sales
- * can never take the quantity below zero.
+ * can never take the quantity below zero; adding beyond {@link MAX_QUANTITY} is refused too, so
+ * an exported file always imports again. The answer is the movement and the quantity this
+ * adjustment wrote, whatever other adjustments ran at the same time.
  */
 export async function adjustStock(
   storage: Storage,
@@ -140,41 +126,52 @@ export async function adjustStock(
 ): Promise<{ item: Item; movement: Movement }> {
   const { delta, reason }: Adjustment = parseInput(adjustmentSchema, input)
   const { db } = storage
-  const before = await getItem(db, id)
   const at = now()
+  const withinLimit = (eb: ExpressionBuilder<InventoryDB, 'items'>) =>
+    eb(eb('quantity', '+', delta), '<=', MAX_QUANTITY)
+  let written: QueryResult<unknown>[]
   try {
-    await storage.batch([
+    written = await storage.batch([
+      // The movement first: it reads the quantity before the change, within the same atomic batch.
+      db
+        .insertInto('movements')
+        .columns(['item_id', 'delta', 'reason', 'quantity_after', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('items')
+            .select((eb) => [
+              'id',
+              sql.val(delta).as('delta'),
+              sql.val(reason).as('reason'),
+              eb('quantity', '+', delta).as('quantity_after'),
+              sql.val(at).as('created_at'),
+            ])
+            .where('id', '=', id)
+            .where(withinLimit),
+        )
+        .returningAll(),
       db
         .updateTable('items')
         .set((eb) => ({ quantity: eb('quantity', '+', delta), updated_at: at }))
-        .where('id', '=', id),
-      db.insertInto('movements').values((eb) => ({
-        item_id: id,
-        delta,
-        reason,
-        quantity_after: eb.selectFrom('items').select('quantity').where('id', '=', id),
-        created_at: at,
-      })),
+        .where('id', '=', id)
+        .where(withinLimit)
+        .returningAll(),
     ])
   } catch (error) {
-    if (error instanceof CheckConstraintError) {
-      throw new InventoryError('conflict', `only ${before.quantity} of ${before.sku} in stock`, {
-        fields: { delta: `only ${before.quantity} in stock` },
-      })
-    }
-    throw error
+    if (!(error instanceof CheckConstraintError)) throw error
+    const current = await getItem(db, id)
+    throw new InventoryError('conflict', `only ${current.quantity} of ${current.sku} in stock`, {
+      fields: { delta: `only ${current.quantity} in stock` },
+    })
   }
-  const [item, movement] = await Promise.all([
-    getItem(db, id),
-    db
-      .selectFrom('movements')
-      .selectAll()
-      .where('item_id', '=', id)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirstOrThrow(),
-  ])
-  return { item, movement }
+  const [movement] = (written[0]?.rows ?? []) as Movement[]
+  const [item] = (written[1]?.rows ?? []) as Item[]
+  if (item && movement) return { item, movement }
+  const current = await getItem(db, id)
+  const limit = MAX_QUANTITY.toLocaleString('en-US')
+  throw new InventoryError('conflict', `${current.sku} cannot hold more than ${limit} units`, {
+    fields: { delta: `at most ${MAX_QUANTITY - current.quantity} more: an item holds at most ${limit}` },
+  })
 }
 
 /** Latest movements first, of one item or of all. */
@@ -189,125 +186,20 @@ export async function listMovements(db: Kysely<InventoryDB>, input: unknown = {}
   return query.orderBy('movements.id', 'desc').limit(filter.limit).execute()
 }
 
-/** Every item as CSV, in the columns an import reads back. */
-export async function exportCsv(db: Kysely<InventoryDB>): Promise<string> {
-  const items = await db.selectFrom('items').select(CSV_COLUMNS).orderBy('sku').execute()
-  return formatCsv(
-    CSV_COLUMNS,
-    items.map((item) => CSV_COLUMNS.map((column) => item[column])),
-  )
-}
-
-/** Reads a CSV file and says, per row, what importing it would do or why it cannot. */
-export async function previewImport(db: Kysely<InventoryDB>, csv: string): Promise<ImportPreview> {
-  const [header, ...records] = parseCsv(csv)
-  const columns = (header?.cells ?? []).map((cell) => cell.trim().toLowerCase())
-  const missing = ['sku', 'name'].filter((column) => !columns.includes(column))
-  if (!header || missing.length > 0) {
-    throw new InventoryError(
-      'invalid_input',
-      `the header must name the columns ${missing.join(' and ') || 'sku and name'}`,
-      {
-        fields: { csv: `header row needs: ${CSV_COLUMNS.join(', ')}` },
-      },
-    )
-  }
-  const unknown = columns.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column))
-  if (unknown.length > 0) {
-    throw new InventoryError('invalid_input', `unknown columns: ${unknown.join(', ')}`, {
-      fields: { csv: `unknown columns: ${unknown.join(', ')}` },
-    })
-  }
-  const existing = new Set((await db.selectFrom('items').select('sku').execute()).map((row) => row.sku))
-  const seen = new Map<string, number>()
-  const rows = records.map((record): ImportRow => {
-    const raw = Object.fromEntries(columns.map((column, index) => [column, record.cells[index] ?? '']))
-    const sku = (raw.sku ?? '').trim()
-    const errors: Record<string, string> = {}
-    if (record.cells.length !== columns.length)
-      errors.row = `${record.cells.length} cells, the header has ${columns.length}`
-    const parsed = newItemSchema.safeParse(toItemInput(raw))
-    if (!parsed.success) Object.assign(errors, fieldErrors(parsed.error))
-    const firstLine = seen.get(sku)
-    if (sku !== '' && firstLine !== undefined) errors.sku ??= `repeats line ${firstLine}`
-    else seen.set(sku, record.line)
-    if (Object.keys(errors).length > 0 || !parsed.success)
-      return { line: record.line, sku, action: 'error', item: null, errors }
-    return {
-      line: record.line,
-      sku,
-      action: existing.has(parsed.data.sku) ? 'update' : 'create',
-      item: parsed.data,
-      errors,
-    }
-  })
-  return {
-    rows,
-    create_count: rows.filter((row) => row.action === 'create').length,
-    update_count: rows.filter((row) => row.action === 'update').length,
-    error_count: rows.filter((row) => row.action === 'error').length,
-  }
-}
-
 /**
- * Imports a CSV file in one batch: new SKUs are created, known ones updated, and quantity
- * changes recorded as movements. A file with any invalid row imports nothing.
+ * Fills an empty inventory with the sample items; an inventory with any item is left alone. Safe
+ * when several servers start on a new database at once: the check and the writes are one atomic
+ * batch, so exactly one of them seeds and the others find the items there.
+ *
+ * @returns whether this call added the sample items
  */
-export async function applyImport(storage: Storage, csv: string): Promise<{ created: number; updated: number }> {
-  const preview = await previewImport(storage.db, csv)
-  const invalid: RowErrors[] = preview.rows
-    .filter((row) => row.action === 'error')
-    .map((row) => ({ line: row.line, fields: row.errors }))
-  if (invalid.length > 0) {
-    throw new InventoryError('invalid_input', `${invalid.length} of ${preview.rows.length} rows cannot be imported`, {
-      fields: { csv: 'some rows are invalid' },
-      rows: invalid,
-    })
-  }
-  const { db } = storage
-  const at = now()
-  const queries: Compilable[] = []
-  for (const row of preview.rows) {
-    if (!row.item) continue
-    if (row.action === 'create') {
-      queries.push(...insertItemQueries(db, row.item, at, 'CSV import'))
-      continue
-    }
-    const { quantity, sku, ...fields } = row.item
-    queries.push(
-      db
-        .insertInto('movements')
-        .columns(['item_id', 'delta', 'reason', 'quantity_after', 'created_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('items')
-            .select([
-              'id',
-              sql<number>`${quantity} - quantity`.as('delta'),
-              sql.lit('CSV import').as('reason'),
-              sql.val(quantity).as('quantity_after'),
-              sql.val(at).as('created_at'),
-            ])
-            .where('sku', '=', sku)
-            .where('quantity', '!=', quantity),
-        ),
-      db
-        .updateTable('items')
-        .set({ ...fields, quantity, updated_at: at })
-        .where('sku', '=', sku),
-    )
-  }
-  if (queries.length > 0) await runGuarded(() => storage.batch(queries))
-  return { created: preview.create_count, updated: preview.update_count }
-}
-
-/** Fills an empty inventory with the sample items; an inventory with any item is left alone. */
 export async function seedSampleItems(storage: Storage): Promise<boolean> {
-  const any = await storage.db.selectFrom('items').select('id').limit(1).executeTakeFirst()
-  if (any) return false
   const at = now()
-  await storage.batch(sampleItems.flatMap((item) => insertItemQueries(storage.db, item, at, 'opening stock')))
-  return true
+  const [inserted] = await storage.batch([
+    insertItems(storage.db, sampleItems, at, { onlyIntoEmpty: true }),
+    insertOpeningMovements(storage.db, sampleItems, at, 'opening stock'),
+  ])
+  return (inserted?.numAffectedRows ?? 0n) > 0n
 }
 
 function insertItemQueries(db: Kysely<InventoryDB>, item: NewItem, at: string, reason: string): Compilable[] {
@@ -324,41 +216,4 @@ function insertItemQueries(db: Kysely<InventoryDB>, item: NewItem, at: string, r
     )
   }
   return queries
-}
-
-/** CSV cells are text; numbers are converted here so the schema names the cell that is not one. */
-function toItemInput(raw: Record<string, string>): Record<string, unknown> {
-  const input: Record<string, unknown> = {}
-  for (const [column, value] of Object.entries(raw)) {
-    const trimmed = value.trim()
-    if (column === 'quantity' || column === 'reorder_level' || column === 'unit_cost') {
-      if (trimmed !== '') input[column] = Number.isNaN(Number(trimmed)) ? trimmed : Number(trimmed)
-    } else {
-      input[column] = trimmed
-    }
-  }
-  return input
-}
-
-/** Turns the storage's constraint errors into the inventory's terms. */
-async function runGuarded<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write()
-  } catch (error) {
-    if (error instanceof UniqueConstraintError && error.columns.includes('sku')) {
-      throw new InventoryError('conflict', 'an item with this SKU already exists', {
-        fields: { sku: 'already used by another item' },
-      })
-    }
-    if (error instanceof CheckConstraintError) {
-      throw new InventoryError('invalid_input', 'a value is out of range', {
-        fields: { [checkedColumn(error.constraint)]: 'out of range' },
-      })
-    }
-    throw error
-  }
-}
-
-function checkedColumn(constraint: string | undefined): string {
-  return /^\s*(\w+)/.exec(constraint ?? '')?.[1] ?? 'body'
 }

@@ -1,12 +1,25 @@
 import { z } from 'zod'
 import { InventoryError } from './inventory-error.js'
 
-const text = (max: number) => z.string().trim().max(max, `at most ${max} characters`)
+/** The most units one item holds: what a stock adjustment may reach and what an import accepts. */
+export const MAX_QUANTITY = 1_000_000_000
+/** The most rows one CSV import (or its preview) takes; a larger file is refused whole. */
+export const MAX_IMPORT_ROWS = 10_000
+
+/**
+ * Removes the spaces around a value. Tabs and line breaks are kept: they are part of what the
+ * user wrote, and trimming a leading tab would turn `\t=1+1` into a formula.
+ */
+export function trimSpaces(value: string): string {
+  return value.replace(/^ +| +$/g, '')
+}
+
+const text = (max: number) => z.string().overwrite(trimSpaces).max(max, `at most ${max} characters`)
 
 const itemFields = {
   sku: z
     .string()
-    .trim()
+    .overwrite(trimSpaces)
     .min(1, 'required')
     .max(40, 'at most 40 characters')
     .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'letters, digits and . _ - / only'),
@@ -20,7 +33,7 @@ const itemFields = {
 /** A new item: SKU and name are required, the rest have defaults. */
 export const newItemSchema = z.strictObject({
   ...itemFields,
-  quantity: z.int('a whole number').min(0, 'cannot be negative').max(1_000_000_000, 'too large').default(0),
+  quantity: z.int('a whole number').min(0, 'cannot be negative').max(MAX_QUANTITY, 'too large').default(0),
   location: itemFields.location.default(''),
   category: itemFields.category.default(''),
   reorder_level: itemFields.reorder_level.default(0),
@@ -43,8 +56,8 @@ export type ItemChanges = z.output<typeof itemChangesSchema>
 export const adjustmentSchema = z.strictObject({
   delta: z
     .int('a whole number')
-    .min(-1_000_000_000, 'too large')
-    .max(1_000_000_000, 'too large')
+    .min(-MAX_QUANTITY, 'too large')
+    .max(MAX_QUANTITY, 'too large')
     .refine((delta) => delta !== 0, 'cannot be zero'),
   reason: text(200).min(1, 'required'),
 })
@@ -69,9 +82,12 @@ export const importSchema = z.strictObject({
   csv: z.string('the CSV text').max(1_000_000, 'at most 1,000,000 characters'),
 })
 
-/** Field name → first message, from a failed parse. */
+/**
+ * Field name → first message, from a failed parse. The record has no prototype, so a field
+ * named `__proto__` or `constructor` is named like any other.
+ */
 export function fieldErrors(error: z.ZodError): Record<string, string> {
-  const fields: Record<string, string> = {}
+  const fields: Record<string, string> = Object.create(null)
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) fields[key] ??= 'unknown field'

@@ -10,6 +10,7 @@ import { handleApiRequest } from '../api/handle-api-request.js'
 import { seedSampleItems } from '../domain/inventory.js'
 import { migrations } from '../domain/migrations.js'
 import type { InventoryDB } from '../domain/schema.js'
+import { SITE_HEADERS } from './security-headers.js'
 
 export interface NodeServerOptions {
   /** SQLite file; created, migrated and seeded with sample items on first start. */
@@ -50,6 +51,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const seeded = await seedSampleItems(storage)
   const staticRoot = resolve(options.staticDir)
 
+  let origin = ''
   const server = createServer((incoming, outgoing) => {
     respond(incoming, outgoing).catch((error: unknown) => {
       console.error(error)
@@ -59,23 +61,35 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   })
 
   async function respond(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-    const request = toWebRequest(incoming)
-    const { pathname } = new URL(request.url)
-    const response =
-      pathname === '/api' || pathname.startsWith('/api/')
-        ? await handleApiRequest(request, { storage, apiToken: options.apiToken })
-        : await serveStatic(staticRoot, pathname)
-    const headers = Object.fromEntries(response.headers)
+    const request = toWebRequest(incoming, origin)
+    const response = request instanceof Response ? request : await route(request)
+    const body = Buffer.from(await response.arrayBuffer())
+    const headers: Record<string, string> = {
+      ...Object.fromEntries(response.headers),
+      'content-length': String(body.byteLength),
+    }
     // A body left unread (a refused upload) would corrupt the next request on this connection.
     if (!incoming.complete) headers.connection = 'close'
     outgoing.writeHead(response.status, headers)
-    outgoing.end(request.method === 'HEAD' ? undefined : Buffer.from(await response.arrayBuffer()))
+    outgoing.end(incoming.method === 'HEAD' ? undefined : body)
+  }
+
+  function route(request: Request): Promise<Response> {
+    const { pathname } = new URL(request.url)
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      return handleApiRequest(request, { storage, apiToken: options.apiToken })
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return Promise.resolve(errorResponse(405, 'method_not_allowed', "the site's files can only be read: use GET"))
+    }
+    return serveStatic(staticRoot, pathname)
   }
 
   await new Promise<void>((done) => server.listen(options.port, options.host ?? '127.0.0.1', done))
   const { port } = server.address() as AddressInfo
+  origin = `http://${options.host ?? '127.0.0.1'}:${port}`
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: origin,
     seeded,
     async close() {
       server.closeAllConnections()
@@ -85,8 +99,28 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   }
 }
 
-function toWebRequest(incoming: IncomingMessage): Request {
-  const url = `http://${incoming.headers.host ?? 'localhost'}${incoming.url ?? '/'}`
+/** A Host header as a client may send it: a name or address, and a port. */
+const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/**
+ * The request as a web `Request`, or a 400 answer saying why it cannot be one. Its URL is this
+ * server's origin followed by the request target, which must be a path: the `Host` header never
+ * takes part in it, so no header can change which route answers.
+ */
+function toWebRequest(incoming: IncomingMessage, origin: string): Request | Response {
+  const target = incoming.url ?? '/'
+  if (!target.startsWith('/'))
+    return errorResponse(400, 'bad_request', 'the request target must be a path, like /api/items')
+  const host = incoming.headers.host
+  if (host !== undefined && !VALID_HOST.test(host)) {
+    return errorResponse(400, 'bad_request', 'the Host header must be a host name or address, with an optional port')
+  }
+  let url: URL
+  try {
+    url = new URL(`${origin}${target}`)
+  } catch {
+    return errorResponse(400, 'bad_request', 'the request target is not a valid path')
+  }
   const headers = new Headers()
   for (const [name, value] of Object.entries(incoming.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item)
@@ -100,23 +134,41 @@ function toWebRequest(incoming: IncomingMessage): Request {
   })
 }
 
-/** A file of the built UI, or `index.html` for any path that is not a file. */
+/**
+ * A file of the built UI, or `index.html` for any path that is not a file, with the site's
+ * security headers. A path whose percent-encoding is malformed is answered with 400.
+ */
 export async function serveStatic(root: string, pathname: string): Promise<Response> {
-  const wanted = resolve(join(root, decodeURIComponent(pathname)))
+  let path: string
+  try {
+    path = decodeURIComponent(pathname)
+  } catch {
+    return errorResponse(400, 'bad_request', 'the path is not valid percent-encoded UTF-8')
+  }
+  const wanted = resolve(join(root, path))
   const insideRoot = wanted === root || wanted.startsWith(root + sep)
   const file = insideRoot && (await isFile(wanted)) ? wanted : join(root, 'index.html')
   try {
     const body = await readFile(file)
     const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
     return new Response(body, {
-      headers: { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache },
+      headers: {
+        ...SITE_HEADERS,
+        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': cache,
+      },
     })
   } catch {
     return new Response('The UI is not built yet: run `pnpm build` in examples/inventory-pages.', {
       status: 503,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      headers: { ...SITE_HEADERS, 'content-type': 'text/plain; charset=utf-8' },
     })
   }
+}
+
+/** An answer in the API's error shape, for requests refused before any route sees them. */
+function errorResponse(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status, headers: { 'x-content-type-options': 'nosniff' } })
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { createStorage, UniqueConstraintError } from '@inventory/storage'
+import { createStorage } from '@inventory/storage'
 import { autoAdapters } from '@inventory/storage/auto'
 import { handleApiRequest } from '../api/handle-api-request.js'
 import { seedSampleItems } from '../domain/inventory.js'
@@ -8,19 +8,16 @@ import { ApiInventoryClient } from './inventory-client.js'
 import type { OpenedInventory } from './open-inventory.js'
 
 /**
- * The inventory kept in this browser: the same migrations, rules and API handler as on the
- * servers, on a database in IndexedDB. Other tabs' changes are announced so the page can refresh.
+ * The inventory kept in this browser (the browser-only build): the same migrations, rules and API
+ * handler as on the servers, on a database in IndexedDB, else localStorage. Other tabs' changes
+ * are announced so the page can refresh.
  */
 export async function openBrowserInventory(): Promise<OpenedInventory> {
   // The browser's candidates: IndexedDB, else localStorage (some webviews and private modes refuse IndexedDB).
   const storage = await createStorage<InventoryDB>({ adapters: autoAdapters({ name: 'inventory' }) })
   await storage.migrate(migrations)
-  try {
-    await seedSampleItems(storage)
-  } catch (error) {
-    // Another tab opened at the same moment and seeded first.
-    if (!(error instanceof UniqueConstraintError)) throw error
-  }
+  // Safe when another tab opens at the same moment: only one of them adds the samples.
+  await seedSampleItems(storage)
   return {
     client: new ApiInventoryClient(`In this browser · ${storage.adapter}`, (request) =>
       handleApiRequest(request, { storage }),

@@ -1,4 +1,5 @@
-import type { ImportPreview, Overview } from '../domain/inventory.js'
+import type { Overview } from '../domain/inventory.js'
+import type { ImportPreview } from '../domain/inventory-csv.js'
 import type { Item, Movement, MovementWithItem } from '../domain/schema.js'
 
 export type { ImportPreview, Item, MovementWithItem, Overview }
@@ -46,19 +47,23 @@ export async function readApiResponse<T>(response: Response): Promise<T> {
   const type = response.headers.get('content-type') ?? ''
   if (!type.startsWith('application/json')) {
     if (response.ok) return (await response.text()) as T
-    throw new InventoryRequestError(response.status, `the server answered ${response.status}`)
+    throw new InventoryRequestError(response.status, `the server answered ${describeStatus(response)}`)
   }
   const body = await response.json()
   if (!response.ok) {
     const error = body?.error ?? {}
     throw new InventoryRequestError(
       response.status,
-      error.message ?? `the server answered ${response.status}`,
+      error.message ?? `the server answered ${describeStatus(response)}`,
       error.fields,
       error.rows,
     )
   }
   return body as T
+}
+
+function describeStatus(response: Response): string {
+  return response.statusText ? `${response.status} ${response.statusText}` : String(response.status)
 }
 
 /**
@@ -70,7 +75,7 @@ export class ApiInventoryClient implements InventoryClient {
     readonly description: string,
     private readonly send: (request: Request) => Promise<Response>,
     /** The write token, if the server wants one; `renew` asks for a new one after a 401. */
-    private readonly token: (renew: boolean) => string | null = () => null,
+    private readonly token: (renew: boolean) => Promise<string | null> = () => Promise.resolve(null),
   ) {}
 
   listItems(query: ItemQuery) {
@@ -109,7 +114,7 @@ export class ApiInventoryClient implements InventoryClient {
     const headers = new Headers({ accept: 'application/json' })
     if (body !== undefined) headers.set('content-type', 'application/json')
     const write = method !== 'GET'
-    const token = write ? this.token(renewToken) : null
+    const token = write ? await this.token(renewToken) : null
     if (token) headers.set('authorization', `Bearer ${token}`)
     const request = new Request(new URL(path, location.origin), {
       method,

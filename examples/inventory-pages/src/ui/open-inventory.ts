@@ -1,4 +1,6 @@
-import { ApiInventoryClient, type InventoryClient } from './inventory-client.js'
+import { ApiInventoryClient, type InventoryClient, InventoryRequestError, readApiResponse } from './inventory-client.js'
+import { askForToken } from './token-dialog.js'
+import { WriteToken } from './write-token.js'
 
 /** The inventory the page works on, and, where other tabs can change it, how to hear about it. */
 export interface OpenedInventory {
@@ -6,30 +8,26 @@ export interface OpenedInventory {
   readonly onRemoteChange?: (listener: () => void) => void
 }
 
-const TOKEN_KEY = 'inventory-api-token'
+/** The build made with `vite build --mode browser-only`: the static site that keeps the data in the browser. */
+const BROWSER_ONLY = import.meta.env.MODE === 'browser-only'
 
 /**
- * Finds where the data lives. A server answering `GET /api/health` with JSON serves the API (Node
- * on SQLite, or Pages Functions on D1); without one, as on a static deploy, the data is kept in
- * this browser.
+ * Opens the inventory where this build keeps it: the server's API (Node on SQLite, or Pages
+ * Functions on D1), or, in the browser-only build, this browser. A server that does not answer
+ * is an error to show and retry; it never sends the data anywhere else.
  */
 export async function openInventory(): Promise<OpenedInventory> {
-  const health = await fetch('/api/health', { headers: { accept: 'application/json' } }).then(
-    async (response) =>
-      response.ok && response.headers.get('content-type')?.startsWith('application/json')
-        ? ((await response.json()) as Health)
-        : null,
-    () => null,
-  )
-  if (!health) {
+  if (BROWSER_ONLY) {
     const { openBrowserInventory } = await import('./browser-inventory.js')
     return openBrowserInventory()
   }
+  const health = await readHealth()
+  const token = new WriteToken(askForToken)
   return {
     client: new ApiInventoryClient(
       `Server · ${health.adapter}`,
       (request) => fetch(request),
-      (renew) => tokenFor(health, renew),
+      (renew) => (health.writes_require_token ? token.get(renew) : Promise.resolve(null)),
     ),
   }
 }
@@ -39,14 +37,19 @@ interface Health {
   writes_require_token: boolean
 }
 
-/** The write token, asked for when the server requires one and kept in this browser; asked again when refused. */
-function tokenFor(health: Health, renew: boolean): string | null {
-  if (!health.writes_require_token) return null
-  const saved = localStorage.getItem(TOKEN_KEY)
-  if (saved && !renew) return saved
-  const given = prompt(
-    renew && saved ? 'The API token was refused. Enter the right one:' : 'Changes need the API token:',
-  )?.trim()
-  if (given) localStorage.setItem(TOKEN_KEY, given)
-  return given || null
+async function readHealth(): Promise<Health> {
+  let response: Response
+  try {
+    response = await fetch('/api/health', { headers: { accept: 'application/json' }, cache: 'no-store' })
+  } catch {
+    throw new InventoryRequestError(0, 'the server cannot be reached; check the connection and try again')
+  }
+  const health = await readApiResponse<Health | string>(response)
+  if (typeof health === 'string') {
+    throw new InventoryRequestError(
+      response.status,
+      'the server did not answer /api/health with JSON: is the API deployed with this site?',
+    )
+  }
+  return health
 }

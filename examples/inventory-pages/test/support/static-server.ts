@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '../../src/server/node-server.js'
 import type { ApiServer } from './api-contract.js'
 
-/** The built site as a static host serves it: files only, no API, as a Pages deploy without a database. */
+/** The browser-only build as a static host serves it: files only, no API. */
 export async function startStaticServer(): Promise<ApiServer> {
-  const root = fileURLToPath(new URL('../../dist', import.meta.url))
+  const root = fileURLToPath(new URL('../../dist-browser-only', import.meta.url))
   const server = createServer(async (incoming, outgoing) => {
     const response = await serveStatic(root, new URL(incoming.url ?? '/', 'http://localhost').pathname)
     outgoing.writeHead(response.status, Object.fromEntries(response.headers))

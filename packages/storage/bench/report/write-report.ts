@@ -1,23 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import type { D1BenchRow, D1InsertThroughput } from '../d1.bench.js'
-import type { BenchResult } from '../indexeddb.bench.js'
-import type { ComparisonResult } from '../measure.js'
-import type { InsertThroughput } from '../sqlite.bench.js'
+import type { BenchmarkRun, BenchResult } from '../measure.js'
 import { renderLineChart } from './line-chart.js'
-
-/** Everything one `pnpm bench` run measured; the browser part is absent, with a reason, when no Chromium was found. */
-export interface BenchmarkRun {
-  readonly sqlite: readonly ComparisonResult[]
-  readonly sqliteInsertScaling: readonly InsertThroughput[]
-  readonly d1: readonly D1BenchRow[]
-  readonly d1InsertScaling: readonly D1InsertThroughput[]
-  readonly browser: readonly BenchResult[] | { readonly skipped: string }
-  /** The local-storage density benchmark in Chromium, absent with a reason when no Chromium was found. */
-  readonly localStorage: readonly BenchResult[] | { readonly skipped: string }
-  /** Package versions measured, by package name. */
-  readonly versions: Readonly<Record<string, string>>
-}
 
 /**
  * Writes `benchmarks.md` and its SVG charts (into `benchmarks/` beside it) under `docsDir`.

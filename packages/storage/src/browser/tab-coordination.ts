@@ -53,8 +53,9 @@ export interface CommitAnnouncement {
 }
 
 /** `navigator.locks` where the browser has it (every current browser), otherwise undefined. */
-export function browserLockManager(): WebLockManager | undefined {
-  return (globalThis as { navigator?: { locks?: WebLockManager } }).navigator?.locks
+export function browserLockManager(): (WebLockManager & Partial<Pick<LockManager, 'query'>>) | undefined {
+  return (globalThis as { navigator?: { locks?: WebLockManager & Partial<Pick<LockManager, 'query'>> } }).navigator
+    ?.locks
 }
 
 /**

@@ -5,14 +5,12 @@ import {
   type KyselyConfig,
   type Migration,
   type QueryResult,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
   type Transaction,
 } from 'kysely'
 import { UnsupportedOperationError } from './errors.js'
 import { runMigrations } from './migrations.js'
 import { type ConnectionProvider, ProviderDriver } from './provider-driver.js'
+import { sqliteDialect } from './sqlite-dialect.js'
 import type { StorageEngine } from './storage-engine.js'
 import type { ChangeEvent, MigrationReport, StorageCapabilities, StorageProvider } from './storage-provider.js'
 
@@ -50,15 +48,9 @@ class EngineProvider<DB> implements StorageProvider<DB> {
     this.adapter = engine.adapter
     this.capabilities = Object.freeze({ ...engine.capabilities })
     this.#driver = new ProviderDriver(engine, (tables) => this.#emit([...tables], 'local'))
-    const driver = this.#driver
     this.db = new Kysely<DB>({
       ...options,
-      dialect: {
-        createDriver: () => driver,
-        createAdapter: () => engine.createDialectAdapter?.() ?? new SqliteAdapter(),
-        createQueryCompiler: () => new SqliteQueryCompiler(),
-        createIntrospector: (db) => engine.createIntrospector?.(db) ?? new SqliteIntrospector(db),
-      },
+      dialect: sqliteDialect({ driver: this.#driver, introspector: engine.createIntrospector?.bind(engine) }),
     })
     this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
     const executor = this.db.getExecutor()

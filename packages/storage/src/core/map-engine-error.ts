@@ -7,6 +7,7 @@ import {
   StorageQuotaError,
   UniqueConstraintError,
 } from './errors.js'
+import { isQuotaError } from './is-quota-error.js'
 
 /**
  * The one place where engine errors become typed {@link StorageError}s, shared by every adapter.
@@ -20,7 +21,7 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
   const message = messageOf(error)
   const constraint = CONSTRAINT_FAILURE.exec(message)
   if (constraint) return constraintError(constraint[1] as ConstraintKind, constraint[2]?.trim(), adapter, error)
-  if (isQuotaError(error, message)) {
+  if (isQuotaError(error)) {
     return new StorageQuotaError(`storage is full; the write was rolled back (${message})`, { adapter, cause: error })
   }
   return new StorageError('QUERY_FAILED', message, { adapter, cause: error })
@@ -52,16 +53,6 @@ function constraintError(kind: ConstraintKind, detail: string | undefined, adapt
     case 'CHECK':
       return new CheckConstraintError(options)
   }
-}
-
-function isQuotaError(error: unknown, message: string): boolean {
-  const name = (error as { name?: unknown } | null)?.name
-  const code = (error as { code?: unknown } | null)?.code
-  return (
-    name === 'QuotaExceededError' ||
-    code === 'SQLITE_FULL' ||
-    /\bSQLITE_FULL\b|database or disk is full|QuotaExceededError/.test(message)
-  )
 }
 
 function messageOf(error: unknown): string {

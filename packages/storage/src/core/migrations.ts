@@ -7,12 +7,10 @@ import {
   type QueryResult,
   RawNode,
   SelectQueryNode,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
   sql,
 } from 'kysely'
 import { MigrationError, StorageError, UniqueConstraintError } from './errors.js'
+import { sqliteDialect } from './sqlite-dialect.js'
 import type { MigrationReport } from './storage-provider.js'
 import { writtenTables } from './written-tables.js'
 
@@ -224,14 +222,7 @@ function recordingKysely(statements: CompiledQuery[]): Kysely<any> {
     releaseConnection: async () => {},
     destroy: async () => {},
   }
-  return new Kysely<any>({
-    dialect: {
-      createDriver: () => driver,
-      createAdapter: () => new SqliteAdapter(),
-      createQueryCompiler: () => new SqliteQueryCompiler(),
-      createIntrospector: (db) => new SqliteIntrospector(db),
-    },
-  })
+  return new Kysely<any>({ dialect: sqliteDialect({ driver }) })
 }
 
 function isRead(query: CompiledQuery): boolean {

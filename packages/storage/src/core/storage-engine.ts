@@ -1,4 +1,4 @@
-import type { CompiledQuery, DatabaseIntrospector, DialectAdapter, Driver, Kysely, QueryResult } from 'kysely'
+import type { CompiledQuery, DatabaseIntrospector, Driver, Kysely, QueryResult } from 'kysely'
 import type { StorageCapabilities } from './storage-provider.js'
 
 /**
@@ -31,11 +31,6 @@ export interface StorageEngine {
   readonly driver: Driver
   /** Replaces Kysely's SQLite introspector (for engines with tables it must not read). */
   createIntrospector?(db: Kysely<any>): DatabaseIntrospector
-  /**
-   * Replaces Kysely's SQLite dialect adapter, whose migration lock relies on the driver having a
-   * single connection (for engines that hand out several).
-   */
-  createDialectAdapter?(): DialectAdapter
   /**
    * Executes queries atomically in one native call. Without it, the core wraps the queries in a
    * transaction on one connection of {@link StorageEngine.driver}.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { autoAdapters } from '../../src/auto-node.js'
+import { autoAdapters } from '../../src/auto/node.js'
 import { createStorage } from '../../src/index.js'
 import { tempDir } from '../support/temp-dir.js'
 

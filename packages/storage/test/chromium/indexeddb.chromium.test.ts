@@ -1,44 +1,17 @@
 import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
-import { createStorage, StorageError, type StorageProvider } from '../../src/index.js'
-import { indexedDbAdapter } from '../../src/indexeddb.js'
-import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
-import { type CounterDB, incrementCounter } from '../support/tab-checks.js'
+import { createStorage, StorageError } from '../../src/index.js'
+import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../src/indexeddb.js'
+import { localStorageAdapter } from '../../src/local-storage.js'
+import { runConformanceSuite } from '../conformance/conformance-suite.js'
+import { chromiumAdapterHarnesses } from '../support/chromium-adapter-harnesses.js'
+import type { CounterDB } from '../support/tab-checks.js'
 
 const run = `${Date.now()}`
-let databases = 0
 
-runConformanceSuite(
-  'indexeddb (Chromium)',
-  (options) => {
-    const adapter = indexedDbAdapter({ ...options, name: `conformance-${run}-${++databases}` })
-    return persistentHarness(() => adapter)
-  },
-  { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
-)
+runConformanceSuite(chromiumAdapterHarnesses.indexedDb())
 
-describe('indexeddb in Chromium: two engines of one page, on navigator.locks and BroadcastChannel', () => {
-  it('loses no update and reports remote changes', async () => {
-    const name = `tabs-${run}`
-    const first = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
-    await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
-    await first.db.insertInto('counters').values({ id: 1, value: 0 }).execute()
-    const second = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
-    const remote: string[][] = []
-    second.onChange((event) => event.source === 'remote' && remote.push([...event.tables]))
-    const increment = incrementCounter
-    const loop = async (provider: StorageProvider<CounterDB>) => {
-      for (let i = 0; i < 100; i++) await increment(provider)
-    }
-    await Promise.all([loop(first), loop(second)])
-    await increment(first)
-    expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
-    expect(remote.length).toBeGreaterThan(0)
-    expect(remote.every((tables) => tables.join() === 'counters')).toBe(true)
-    await first.close()
-    await second.close()
-  })
-
+describe('indexeddb in Chromium', () => {
   it('is available here, where IndexedDB really opens', async () => {
     expect(await indexedDbAdapter({ name: 'probe' }).isAvailable()).toBe(true)
   })
@@ -71,5 +44,44 @@ describe('indexeddb in Chromium: a commit the browser aborts', () => {
     const check = await sql<{ integrity_check: string }>`pragma integrity_check`.execute(reopened.db)
     expect(check.rows).toEqual([{ integrity_check: 'ok' }])
     await reopened.close()
+  })
+})
+
+describe('indexeddb in Chromium: a damaged store', () => {
+  /** Overwrites page 1 of the stored database with bytes that are no SQLite header. */
+  async function overwriteFirstPage(name: string): Promise<void> {
+    const database = await new Promise<IDBDatabase>((resolve, reject) => {
+      const opening = indexedDB.open(name)
+      opening.onsuccess = () => resolve(opening.result)
+      opening.onerror = () => reject(opening.error)
+    })
+    const transaction = database.transaction('pages', 'readwrite')
+    transaction.objectStore('pages').put({ page: 1, version: 1, data: new Uint8Array(4096).fill(7) })
+    await new Promise((resolve) => {
+      transaction.oncomplete = resolve
+    })
+    database.close()
+  }
+
+  it('is thrown by createStorage naming indexeddb, localStorage untouched; deleted, it opens empty', async () => {
+    const name = `damaged-${run}`
+    const stored = await createStorage<CounterDB>({ adapters: indexedDbAdapter({ name }) })
+    await sql`create table counters (id integer primary key, value integer not null)`.execute(stored.db)
+    await stored.close()
+    await overwriteFirstPage(name)
+    const setItem = vi.spyOn(Storage.prototype, 'setItem')
+    const error = await createStorage({
+      adapters: [indexedDbAdapter({ name }), localStorageAdapter({ name })],
+    }).catch((failure: unknown) => failure)
+    const localStorageWrites = setItem.mock.calls.length
+    setItem.mockRestore()
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: 'indexeddb' })
+    expect(localStorageWrites).toBe(0)
+
+    await deleteIndexedDbDatabase({ name })
+    const fresh = await createStorage({ adapters: indexedDbAdapter({ name }) })
+    expect(await fresh.db.introspection.getTables()).toEqual([])
+    await fresh.close()
   })
 })

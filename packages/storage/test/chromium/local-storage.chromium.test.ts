@@ -1,31 +1,13 @@
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createStorage, StorageQuotaError, type StorageProvider } from '../../src/index.js'
-import { localStorageAdapter, localStorageKeyPrefix } from '../../src/local-storage.js'
-import { persistentHarness, runConformanceSuite } from '../conformance/conformance-suite.js'
+import { localStorageAdapter } from '../../src/local-storage.js'
+import { runConformanceSuite } from '../conformance/conformance-suite.js'
+import { chromiumAdapterHarnesses, removeLocalStorageDatabase } from '../support/chromium-adapter-harnesses.js'
 
 const run = `${Date.now()}`
-let databases = 0
 
-/** Removes every key of the database `name` from the real localStorage. */
-function removeDatabase(name: string): void {
-  const prefix = localStorageKeyPrefix(name)
-  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i) as string)
-  for (const key of keys) if (key.startsWith(prefix)) localStorage.removeItem(key)
-}
-
-runConformanceSuite(
-  'local-storage (Chromium)',
-  (options) => {
-    const name = `conformance-${run}-${++databases}`
-    const adapter = localStorageAdapter({ ...options, name })
-    return persistentHarness(
-      () => adapter,
-      () => removeDatabase(name),
-    )
-  },
-  { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
-)
+runConformanceSuite(chromiumAdapterHarnesses.localStorage())
 
 const FILLER = 'test filler'
 
@@ -105,7 +87,7 @@ describe('local-storage in Chromium: the real quota', () => {
     const afterDelete = await createStorage<ItemsDB>({ adapters: adapter })
     open.push(afterDelete)
     expect(await count(afterDelete)).toBe(stored - Math.floor(stored / 2) + 1)
-    removeDatabase(name)
+    removeLocalStorageDatabase(name)
   })
 
   it('is available where localStorage takes a probe write, and leaves no key behind', async () => {

@@ -1,5 +1,5 @@
-import { type Kysely, type KyselyConfig, type LogEvent, type Migration, Migrator, sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type Kysely, type LogEvent, type Migration, Migrator, sql } from 'kysely'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type ChangeEvent,
   CheckConstraintError,
@@ -7,13 +7,12 @@ import {
   MigrationError,
   NotNullConstraintError,
   StorageError,
-  type StorageAdapter,
-  type StorageCapabilities,
   type StorageProvider,
-  createStorage,
   UniqueConstraintError,
   UnsupportedOperationError,
 } from '../../src/index.js'
+import { type AdapterHarness, isSelected } from '../support/adapter-harness.js'
+import { integrityCheck, waitFor } from '../support/tab-checks.js'
 import {
   batchedQueries,
   describeLogEvent,
@@ -29,82 +28,54 @@ import {
 } from './kysely-reference.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
 
-/** Kysely options the suite asks an adapter to open with: the adapter passes them to its factory. */
-export type ConformanceOptions = Pick<KyselyConfig, 'log'>
-
-/** What an adapter's test file hands to the suite for each test: a fresh, empty database. */
-export interface ConformanceHarness {
-  /** A provider on an empty database. */
-  subject: StorageProvider<ConformanceDB>
-  /**
-   * Closes `subject` and opens the same database again, for the durability checks of persistent
-   * adapters. Omit it for in-memory databases.
-   */
-  reopen?: () => Promise<StorageProvider<ConformanceDB>>
-  /** Releases whatever the harness made (files, engines); called after the subject is closed. */
-  cleanup?: () => Promise<void> | void
-}
+/** How many times each of two racing tabs increments their shared counter. */
+const INCREMENTS_PER_TAB = 200
 
 /**
- * A harness on a database that outlives its provider: `adapter()` is opened for the subject and
- * again on each reopen; `release()` removes what the database left behind.
- */
-export async function persistentHarness(
-  adapter: () => StorageAdapter | Promise<StorageAdapter>,
-  release?: () => unknown,
-): Promise<ConformanceHarness> {
-  const open = async () => createStorage<ConformanceDB>({ adapters: await adapter() })
-  let current = await open()
-  return {
-    subject: current,
-    reopen: async () => {
-      await current.close()
-      current = await open()
-      return current
-    },
-    cleanup: async () => {
-      await current.close()
-      await release?.()
-    },
-  }
-}
-
-/**
- * The behaviour every adapter must show, the same on each. Capability flags skip only what the
- * adapter declares it cannot do.
+ * The behaviour every adapter must show, the same on each. Cases an adapter's capabilities rule
+ * out show as skipped, and so does the whole suite of an adapter `ADAPTERS` leaves out.
  *
- * @param name - the adapter and variant under test, as shown in the report
- * @param open - returns a fresh harness for each test, its adapter opened with `options`
- * @param capabilities - what the adapter declares; must equal `subject.capabilities`
+ * @param harness - opens the adapter's databases; from adapter-harnesses.ts (Node) or
+ *   chromium-adapter-harnesses.ts (Chromium)
  */
-export function runConformanceSuite(
-  name: string,
-  open: (options?: ConformanceOptions) => Promise<ConformanceHarness>,
-  capabilities: StorageCapabilities,
-): void {
-  describe(`conformance: ${name}`, () => {
-    let harness: ConformanceHarness
+export function runConformanceSuite(harness: AdapterHarness): void {
+  const { capabilities } = harness
+
+  // Left out of this run by ADAPTERS.
+  describe.skipIf(!isSelected(harness))(`conformance: ${harness.name}`, () => {
     let storage: StorageProvider<ConformanceDB>
     let db: Kysely<ConformanceDB>
 
     beforeEach(async () => {
-      harness = await open()
-      storage = harness.subject
+      storage = await harness.open<ConformanceDB>()
       db = storage.db
       await storage.migrate(conformanceMigrations)
     })
 
-    afterEach(async () => {
-      await storage.close()
-      await harness.cleanup?.()
-    })
+    afterEach(() => harness.cleanup())
+
+    afterAll(() => harness.dispose())
 
     const tools = () => db.selectFrom('categories').select('id').where('name', '=', 'tools').executeTakeFirstOrThrow()
+    /** Two writes that fail on the SKU 'E', which must exist: one alone, one at the end of a batch. */
+    const failDuplicateWrites = async () => {
+      await db
+        .insertInto('items')
+        .values({ sku: 'E', name: 'duplicate' })
+        .execute()
+        .catch(() => undefined)
+      await storage
+        .batch([
+          db.insertInto('categories').values({ name: 'x' }),
+          db.insertInto('items').values({ sku: 'E', name: 'e' }),
+        ])
+        .catch(() => undefined)
+    }
 
     describe('capabilities', () => {
       it('declares what the adapter can do', () => {
         expect(storage.capabilities).toEqual(capabilities)
-        expect(typeof storage.adapter).toBe('string')
+        expect(storage.adapter).toBe(harness.adapter)
       })
     })
 
@@ -473,53 +444,53 @@ export function runConformanceSuite(
     })
 
     describe('transaction', () => {
-      if (capabilities.interactiveTransactions) {
-        it('commits when the callback resolves', async () => {
-          const result = await storage.transaction(async (trx) => {
-            await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
-            const row = await trx
-              .selectFrom('items')
-              .select('quantity')
-              .where('sku', '=', 'T')
-              .executeTakeFirstOrThrow()
-            await trx
-              .updateTable('items')
-              .set({ quantity: row.quantity + 1 })
-              .execute()
-            return row.quantity
+      // Adapters that cannot hold a transaction open across calls (D1) refuse it; see the last case.
+      const interactive = it.skipIf(!capabilities.interactiveTransactions)
+
+      interactive('commits when the callback resolves', async () => {
+        const result = await storage.transaction(async (trx) => {
+          await trx.insertInto('items').values({ sku: 'T', name: 't', quantity: 1 }).execute()
+          const row = await trx.selectFrom('items').select('quantity').where('sku', '=', 'T').executeTakeFirstOrThrow()
+          await trx
+            .updateTable('items')
+            .set({ quantity: row.quantity + 1 })
+            .execute()
+          return row.quantity
+        })
+        expect(result).toBe(1)
+        expect(await db.selectFrom('items').select('quantity').execute()).toEqual([{ quantity: 2 }])
+      })
+
+      interactive('rolls back when the callback throws', async () => {
+        const failure = await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+            throw new Error('changed my mind')
           })
-          expect(result).toBe(1)
-          expect(await db.selectFrom('items').select('quantity').execute()).toEqual([{ quantity: 2 }])
-        })
+          .catch((e: unknown) => e)
+        expect((failure as Error).message).toBe('changed my mind')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
 
-        it('rolls back when the callback throws', async () => {
-          const failure = await storage
-            .transaction(async (trx) => {
-              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
-              throw new Error('changed my mind')
-            })
-            .catch((e: unknown) => e)
-          expect((failure as Error).message).toBe('changed my mind')
-          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
-        })
-
-        it('rolls back when a statement inside fails, and maps the error', async () => {
-          const failure = await storage
-            .transaction(async (trx) => {
-              await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
-              await trx.insertInto('items').values({ sku: 'T', name: 'again' }).execute()
-            })
-            .catch((e: unknown) => e)
-          expect(failure).toBeInstanceOf(UniqueConstraintError)
-          expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
-        })
-      } else {
-        it('throws UnsupportedOperationError pointing to batch()', async () => {
+      interactive('rolls back when a statement inside fails, and maps the error', async () => {
+        const failure = await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T', name: 't' }).execute()
+            await trx.insertInto('items').values({ sku: 'T', name: 'again' }).execute()
+          })
+          .catch((e: unknown) => e)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
+      // Only adapters without interactive transactions refuse them.
+      it.skipIf(capabilities.interactiveTransactions)(
+        'throws UnsupportedOperationError pointing to batch()',
+        async () => {
           const failure = await storage.transaction(async () => 1).catch((e: unknown) => e)
           expect(failure).toBeInstanceOf(UnsupportedOperationError)
           expect((failure as Error).message).toContain('batch(')
-        })
-      }
+        },
+      )
     })
 
     describe('migrate', () => {
@@ -667,22 +638,14 @@ export function runConformanceSuite(
       it('does not fire for failed writes or rolled-back batches', async () => {
         await db.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
         events.length = 0
-        await db
-          .insertInto('items')
-          .values({ sku: 'E', name: 'e' })
-          .execute()
-          .catch(() => undefined)
-        await storage
-          .batch([
-            db.insertInto('categories').values({ name: 'x' }),
-            db.insertInto('items').values({ sku: 'E', name: 'e' }),
-          ])
-          .catch(() => undefined)
+        await failDuplicateWrites()
         expect(events).toEqual([])
       })
 
-      if (capabilities.interactiveTransactions) {
-        it('fires once when a transaction commits and never when it rolls back', async () => {
+      // Needs interactive transactions.
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'fires once when a transaction commits and never when it rolls back',
+        async () => {
           await storage.transaction(async (trx) => {
             await trx.insertInto('items').values({ sku: 'E', name: 'e' }).execute()
             await trx.insertInto('categories').values({ name: 'x' }).execute()
@@ -696,8 +659,8 @@ export function runConformanceSuite(
             })
             .catch(() => undefined)
           expect(events).toHaveLength(1)
-        })
-      }
+        },
+      )
 
       it('stops after unsubscribe', async () => {
         unsubscribe()
@@ -721,56 +684,219 @@ export function runConformanceSuite(
       })
     })
 
-    if (capabilities.persistent) {
-      describe('durability', () => {
-        it('keeps acknowledged writes across close and reopen', async () => {
-          if (!harness.reopen) throw new Error('a persistent adapter must give the harness a reopen()')
-          await db
-            .insertInto('items')
-            .values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) })
-            .execute()
-          await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
-          await db
-            .insertInto('items')
-            .values({ sku: 'D1', name: 'rejected' })
-            .execute()
-            .catch(() => undefined)
-          storage = await harness.reopen()
-          db = storage.db
-          const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
-          expect(rows).toEqual([
-            { sku: 'D1', name: 'durable' },
-            { sku: 'D2', name: 'batched' },
-          ])
-          expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
-          // D1 refuses `integrity_check` (not authorized) but runs the lighter `quick_check`.
-          const check = await sql<Record<string, string>>`pragma integrity_check`
-            .execute(db)
-            .catch((error: unknown) => {
-              if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
-              return sql<Record<string, string>>`pragma quick_check`.execute(db)
-            })
-          expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
+    describe('durability', () => {
+      // An in-memory database ends with its provider: there is nothing to reopen.
+      it.skipIf(!capabilities.persistent)('keeps acknowledged writes across close and reopen', async () => {
+        if (!harness.reopen) throw new Error(`${harness.name} is persistent but its harness cannot reopen`)
+        await db
+          .insertInto('items')
+          .values({ sku: 'D1', name: 'durable', data: new Uint8Array([9]) })
+          .execute()
+        await storage.batch([db.insertInto('items').values({ sku: 'D2', name: 'batched' })])
+        await db
+          .insertInto('items')
+          .values({ sku: 'D1', name: 'rejected' })
+          .execute()
+          .catch(() => undefined)
+        storage = await harness.reopen(storage)
+        db = storage.db
+        const rows = await db.selectFrom('items').select(['sku', 'name']).orderBy('sku').execute()
+        expect(rows).toEqual([
+          { sku: 'D1', name: 'durable' },
+          { sku: 'D2', name: 'batched' },
+        ])
+        expect((await storage.migrate(conformanceMigrations)).applied).toEqual([])
+        // D1 refuses `integrity_check` (not authorized) but runs the lighter `quick_check`.
+        const check = await sql<Record<string, string>>`pragma integrity_check`.execute(db).catch((error: unknown) => {
+          if (!(error instanceof StorageError) || !error.message.includes('not authorized')) throw error
+          return sql<Record<string, string>>`pragma quick_check`.execute(db)
         })
+        expect(check.rows.map((row) => Object.values(row))).toEqual([['ok']])
       })
-    }
+    })
+
+    describe('across tabs', () => {
+      // Only adapters that keep the tabs of one origin in sync promise any of this.
+      const acrossTabs = it.skipIf(!capabilities.crossTabSync)
+      const openTab = (provider: StorageProvider<ConformanceDB> = storage) => {
+        if (!harness.openTab) throw new Error(`${harness.name} syncs tabs but its harness cannot open a second one`)
+        return harness.openTab<ConformanceDB>(provider)
+      }
+      const skus = (provider: StorageProvider<ConformanceDB>) =>
+        provider.db.selectFrom('items').select('sku').orderBy('sku').execute()
+      /**
+       * A second tab, and the changes it hears from the moment it has heard every commit made
+       * before it opened: a browser may deliver those late, to a tab that already read them.
+       * Tabs hear commits in order, so once a marker commit is heard, every earlier one has been.
+       * The marker is the only commit so far that writes the locations table alone.
+       */
+      const listeningTab = async () => {
+        const tab = await openTab()
+        const heard: ChangeEvent[] = []
+        tab.onChange((event) => heard.push(event))
+        await db.insertInto('locations').values({ warehouse: 'marker', bin: 'tab opened', label: null }).execute()
+        await waitFor(() => heard.some((event) => event.tables.join() === 'locations'))
+        heard.length = 0
+        return { tab, heard }
+      }
+
+      acrossTabs(
+        'loses no update: two tabs incrementing one counter in transactions each read a value no other read',
+        async () => {
+          await db.insertInto('items').values({ sku: 'COUNTER', name: 'counter', quantity: 0 }).execute()
+          const { tab: other, heard } = await listeningTab()
+          const read: number[] = []
+          const increments = async (tab: StorageProvider<ConformanceDB>) => {
+            for (let i = 0; i < INCREMENTS_PER_TAB; i++) read.push(await incrementCounter(tab))
+          }
+          await Promise.all([increments(storage), increments(other)])
+          // None worked on a stale copy: every increment read a value no other increment read.
+          expect(new Set(read).size).toBe(2 * INCREMENTS_PER_TAB)
+          // Reads do not wait for other tabs; each tab reaches the sum once the last announcement arrives.
+          await waitFor(async () => (await counter(storage)) === 2 * INCREMENTS_PER_TAB)
+          await waitFor(async () => (await counter(other)) === 2 * INCREMENTS_PER_TAB)
+          const remoteTables = heard.filter((event) => event.source === 'remote').map((event) => event.tables.join())
+          expect(remoteTables.length).toBeGreaterThan(0)
+          expect(new Set(remoteTables)).toEqual(new Set(['items']))
+        },
+      )
+
+      acrossTabs(
+        "tells the other tab of each commit: onChange with source 'remote' and the tables written, then the rows",
+        async () => {
+          const { tab: other, heard: remote } = await listeningTab()
+          expect(await skus(other)).toEqual([])
+          const local: ChangeEvent[] = []
+          storage.onChange((event) => local.push(event))
+
+          await db.insertInto('items').values({ sku: 'R-1', name: 'remote' }).execute()
+          await waitFor(() => remote.length === 1)
+          expect(await skus(other)).toEqual([{ sku: 'R-1' }])
+          await storage.batch([
+            db.insertInto('categories').values({ name: 'garden' }),
+            db.updateTable('items').set({ quantity: 4 }),
+          ])
+          await sql`create table notes (id integer primary key, text text)`.execute(db)
+          await sql`insert into notes (text) values ('hello')`.execute(db)
+          await waitFor(() => remote.length === 4)
+
+          const written = [['items'], ['categories', 'items'], ['notes'], ['notes']]
+          expect(remote).toEqual(written.map((tables) => ({ tables, source: 'remote' })))
+          expect(local).toEqual(written.map((tables) => ({ tables, source: 'local' })))
+          expect(await other.db.selectFrom('items').select(['sku', 'quantity']).execute()).toEqual([
+            { sku: 'R-1', quantity: 4 },
+          ])
+          expect((await sql<{ text: string }>`select text from notes`.execute(other.db)).rows).toEqual([
+            { text: 'hello' },
+          ])
+        },
+      )
+
+      acrossTabs('announces no write that failed or rolled back', async () => {
+        const item = await db
+          .insertInto('items')
+          .values({ sku: 'E', name: 'e' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        const { tab: other, heard: remote } = await listeningTab()
+        await failDuplicateWrites()
+        await storage
+          .transaction(async (trx) => {
+            await trx.insertInto('categories').values({ name: 'y' }).execute()
+            throw new Error('rollback')
+          })
+          .catch(() => undefined)
+        await db.insertInto('movements').values({ item_id: item.id, delta: 1 }).execute()
+        await waitFor(() => remote.length > 0)
+        // Announcements arrive in commit order: one for a failed write would have come first.
+        expect(remote).toEqual([{ tables: ['movements'], source: 'remote' }])
+        expect(await other.db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+          { name: 'parts' },
+          { name: 'tools' },
+        ])
+      })
+
+      acrossTabs('sees a table another tab created, and writes to it at once', async () => {
+        const other = await openTab()
+        const withNotes = {
+          ...conformanceMigrations,
+          '0003_notes': {
+            async up(db: Kysely<any>) {
+              await db.schema.createTable('notes').addColumn('text', 'text').execute()
+            },
+          },
+        }
+        await storage.migrate(withNotes)
+        // No waiting for the announcement: a write catches up under the lock first.
+        await sql`insert into notes (text) values ('from the other tab')`.execute(other.db)
+        expect((await other.migrate(withNotes)).applied).toEqual([])
+        await waitFor(async () => (await sql`select text from notes`.execute(db)).rows.length === 1)
+        expect(await integrityCheck(db)).toEqual([{ integrity_check: 'ok' }])
+      })
+
+      acrossTabs('keeps a tab that only reads current through announcements alone', async () => {
+        const reader = await openTab()
+        for (let quantity = 1; quantity <= 20; quantity++) {
+          await db
+            .insertInto('items')
+            .values({ sku: `S-${quantity}`, name: 's', quantity })
+            .execute()
+        }
+        await waitFor(async () => (await skus(reader)).length === 20)
+        const sum = await reader.db
+          .selectFrom('items')
+          .select((eb) => eb.fn.sum<number>('quantity').as('total'))
+          .executeTakeFirstOrThrow()
+        expect(sum.total).toBe(210)
+      })
+
+      acrossTabs('applies each migration once when two tabs migrate a new database at the same time', async () => {
+        const first = await harness.open<ConformanceDB>()
+        const second = await openTab(first)
+        const reports = await Promise.all([first.migrate(conformanceMigrations), second.migrate(conformanceMigrations)])
+        expect(reports.flatMap((report) => report.applied).sort()).toEqual(['0001_catalog', '0002_movements'])
+        for (const report of reports) {
+          expect([...report.applied, ...report.alreadyApplied].sort()).toEqual(['0001_catalog', '0002_movements'])
+        }
+        // The second migration inserts two categories: applied twice, it would fail or leave four.
+        expect(await second.db.selectFrom('categories').select('name').orderBy('name').execute()).toEqual([
+          { name: 'parts' },
+          { name: 'tools' },
+        ])
+      })
+
+      acrossTabs('refuses a tab with an older migration set against a newer schema, and corrupts nothing', async () => {
+        await storage.migrate({
+          ...conformanceMigrations,
+          '0003_item_notes': {
+            async up(db: Kysely<any>) {
+              await db.schema.alterTable('items').addColumn('notes', 'text').execute()
+            },
+          },
+        })
+        const older = await openTab()
+        const failure = await older.migrate(conformanceMigrations).catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(MigrationError)
+        expect((failure as Error).message).toContain('0003_item_notes')
+        await db.insertInto('items').values({ sku: 'N-1', name: 'written by the newer tab' }).execute()
+        await waitFor(async () => (await skus(older)).length === 1)
+        expect(await skus(older)).toEqual([{ sku: 'N-1' }])
+        expect(await integrityCheck(older.db)).toEqual([{ integrity_check: 'ok' }])
+      })
+    })
 
     describe('same as Kysely’s SQLite dialect', () => {
       /** A second database of this adapter, opened with a `log` that records every event. */
       const openLogged = async () => {
         const events: LogEvent[] = []
-        const logged = await open({
+        const logged = await harness.open<ConformanceDB>({
           log: (event) => {
             events.push(event)
           },
         })
-        await logged.subject.migrate(conformanceMigrations)
+        await logged.migrate(conformanceMigrations)
         events.length = 0
-        const dispose = async () => {
-          await logged.subject.close()
-          await logged.cleanup?.()
-        }
-        return { events, storage: logged.subject, db: logged.subject.db, dispose }
+        return { events, storage: logged, db: logged.db }
       }
 
       const expectTimedAndTyped = (events: readonly LogEvent[]) => {
@@ -781,50 +907,38 @@ export function runConformanceSuite(
       }
 
       it('logs queries and failures as Kysely does', async () => {
-        const { events, db, dispose } = await openLogged()
-        try {
-          await loggedQueries(db)
-          expect(events.map(describeLogEvent)).toEqual(expectedLoggedQueries)
-          expectTimedAndTyped(events)
-        } finally {
-          await dispose()
-        }
+        const { events, db } = await openLogged()
+        await loggedQueries(db)
+        expect(events.map(describeLogEvent)).toEqual(expectedLoggedQueries)
+        expectTimedAndTyped(events)
       })
 
       // Transactions exist only where the adapter can hold one open.
       it.skipIf(!capabilities.interactiveTransactions)(
         'logs begin, commit, rollback and savepoint statements as Kysely does, with durations and errors',
         async () => {
-          const { events, db, dispose } = await openLogged()
-          try {
-            await loggedTransactions(db)
-            expect(events.map(describeLogEvent)).toEqual(expectedLoggedTransactions)
-            expectTimedAndTyped(events)
-            const items = await db.selectFrom('items').select('sku').orderBy('sku').execute()
-            expect(items).toEqual([{ sku: 'S1' }, { sku: 'T1' }])
-          } finally {
-            await dispose()
-          }
+          const { events, db } = await openLogged()
+          await loggedTransactions(db)
+          expect(events.map(describeLogEvent)).toEqual(expectedLoggedTransactions)
+          expectTimedAndTyped(events)
+          const items = await db.selectFrom('items').select('sku').orderBy('sku').execute()
+          expect(items).toEqual([{ sku: 'S1' }, { sku: 'T1' }])
         },
       )
 
       // Where transactions are not interactive (D1) a batch is one native call; see the adapter's tests.
       it.skipIf(!capabilities.interactiveTransactions)('logs batch() as the transaction it runs in', async () => {
-        const { events, storage, db, dispose } = await openLogged()
-        try {
-          await storage.batch([
-            db.insertInto('items').values({ sku: 'A', name: 'a' }),
-            db.updateTable('items').set({ quantity: 2 }),
-          ])
-          expect(events.map(describeLogEvent)).toEqual([
-            'query: begin',
-            'query: insert into "items" ("sku", "name") values (?, ?)',
-            'query: update "items" set "quantity" = ?',
-            'query: commit',
-          ])
-        } finally {
-          await dispose()
-        }
+        const { events, storage, db } = await openLogged()
+        await storage.batch([
+          db.insertInto('items').values({ sku: 'A', name: 'a' }),
+          db.updateTable('items').set({ quantity: 2 }),
+        ])
+        expect(events.map(describeLogEvent)).toEqual([
+          'query: begin',
+          'query: insert into "items" ("sku", "name") values (?, ?)',
+          'query: update "items" set "quantity" = ?',
+          'query: commit',
+        ])
       })
 
       it('gives the same results as Kysely: the same keys, affected-row counts and insert ids', async () => {
@@ -905,7 +1019,7 @@ export function runConformanceSuite(
         expect((await write).numInsertedOrUpdatedRows).toBe(1n)
         expect(events).toEqual([{ tables: ['items'], source: 'local' }])
         if (harness.reopen) {
-          storage = await harness.reopen()
+          storage = await harness.reopen(storage)
           db = storage.db
           expect(await db.selectFrom('items').select('sku').execute()).toEqual([{ sku: 'F' }])
         }
@@ -925,7 +1039,7 @@ export function runConformanceSuite(
           expect(await committed).toBe('committed')
           await closing
           if (harness.reopen) {
-            storage = await harness.reopen()
+            storage = await harness.reopen(storage)
             db = storage.db
             const rows = await db.selectFrom('items').select('sku').orderBy('sku').execute()
             expect(rows).toEqual([{ sku: 'T1' }, { sku: 'T2' }])
@@ -983,4 +1097,26 @@ async function selectUndefinedInsideTransaction(trx: Kysely<ConformanceDB>): Pro
 
 async function batchWithDuplicate(storage: StorageProvider<ConformanceDB>): Promise<void> {
   await storage.batch([storage.db.insertInto('categories').values({ name: 'tools' })])
+}
+
+/** Reads the counter item's quantity and writes it back plus one, in one transaction; resolves to the value read. */
+function incrementCounter(provider: StorageProvider<ConformanceDB>): Promise<number> {
+  return provider.transaction(async (trx) => {
+    const { quantity } = await trx
+      .selectFrom('items')
+      .select('quantity')
+      .where('sku', '=', 'COUNTER')
+      .executeTakeFirstOrThrow()
+    await trx
+      .updateTable('items')
+      .set({ quantity: quantity + 1 })
+      .where('sku', '=', 'COUNTER')
+      .execute()
+    return quantity
+  })
+}
+
+async function counter(provider: StorageProvider<ConformanceDB>): Promise<number> {
+  const row = await provider.db.selectFrom('items').select('quantity').where('sku', '=', 'COUNTER').executeTakeFirst()
+  return row?.quantity ?? Number.NaN
 }

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumLaunchOptions } from '../../chromium-launch.js'
+import { chromiumLaunchOptions } from '@inventory/testing/chromium'
+import { workerBundleFlags } from '@inventory/testing/worker-bundle'
 import { type ConsumerProject, createConsumerProject } from './consumer-project.js'
 
 const migration = `{
@@ -85,11 +86,7 @@ export default {
     const bundle = project.run('npx', [
       'esbuild',
       'worker.mjs',
-      '--bundle',
-      '--format=esm',
-      '--platform=neutral',
-      '--conditions=workerd,worker,browser',
-      '--main-fields=module,main',
+      ...workerBundleFlags,
       '--outfile=worker-dist/worker.js',
     ])
     expect(bundle.status, bundle.output).toBe(0)
@@ -136,7 +133,7 @@ globalThis.notes = (async () => {
     }
 
     const server = await serveStatic(dist)
-    const browser = await chromium.launch(chromiumLaunchOptions)
+    const browser = await chromium.launch(chromiumLaunchOptions())
     try {
       const page = await browser.newPage()
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`

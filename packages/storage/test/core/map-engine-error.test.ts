@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { mapEngineError } from '../../src/core/map-engine-error.js'
 import {
   CheckConstraintError,
   ForeignKeyConstraintError,
-  mapEngineError,
   NotNullConstraintError,
   StorageError,
   StorageQuotaError,

@@ -1,6 +1,6 @@
 import type { Kysely, QueryResult, Transaction } from 'kysely'
 import { describe, expectTypeOf, it } from 'vitest'
-import { createStorage, type StorageProvider } from '../../src/index.js'
+import { createStorage, type StorageEngine, type StorageProvider } from '../../src/index.js'
 import { sqliteAdapter } from '../../src/sqlite.js'
 import type { ConformanceDB } from '../conformance/schema.js'
 
@@ -28,5 +28,11 @@ describe('provider types', () => {
       return 42
     })
     expectTypeOf(value).toEqualTypeOf<number>()
+  })
+
+  it('lets an engine replace only the introspector of the SQLite dialect', () => {
+    expectTypeOf<keyof StorageEngine>().toEqualTypeOf<
+      'adapter' | 'capabilities' | 'driver' | 'createIntrospector' | 'executeBatch' | 'onRemoteChange'
+    >()
   })
 })

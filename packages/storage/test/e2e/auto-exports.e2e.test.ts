@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build as esbuild } from 'esbuild'
+import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { Miniflare } from 'miniflare'
 import { build as viteBuild } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +33,7 @@ describe('@inventory/storage/auto in a browser bundle built with Vite', () => {
     writeFileSync(
       join(project.path, 'main.js'),
       "import { createStorage } from '@inventory/storage'\nimport { autoAdapters } from '@inventory/storage/auto'\n" +
-        "globalThis.storage = createStorage({ adapters: autoAdapters({ name: 'app' }), debug: true })\n",
+        "globalThis.storage = createStorage({ adapters: autoAdapters({ name: 'app' }), onSelect: console.info })\n",
     )
     const outDir = join(project.path, 'dist')
     await viteBuild({ root: project.path, configFile: false, logLevel: 'error', build: { outDir } })
@@ -74,18 +74,7 @@ export default {
 }
 `,
     )
-    const bundle = await esbuild({
-      entryPoints: [join(project.path, 'worker.js')],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'import'],
-      write: false,
-      logLevel: 'silent',
-    })
-    const script = bundle.outputFiles[0]?.text ?? ''
+    const script = await bundleWorker(join(project.path, 'worker.js'))
     expect(script).not.toMatch(/better-sqlite3|sqlite-wasm|indexedDB/)
     miniflare = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-01', d1Databases: ['DB'] })
     const response = await miniflare.dispatchFetch('http://worker.test/')

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { createServer, searchForWorkspaceRoot } from 'vite'
-import { chromiumLaunchOptions } from '../../chromium-launch.js'
+import { chromiumLaunchOptions } from '@inventory/testing/chromium'
 
 /** A Vite dev server for the pages under `root`, and a Chromium to open them in. */
 export interface PageServer {
@@ -28,7 +28,7 @@ export async function startPageServer(root: URL): Promise<PageServer> {
   await server.listen()
   const address = server.httpServer?.address()
   if (!address || typeof address === 'string') throw new Error('the page server has no port')
-  const browser = await chromium.launch(chromiumLaunchOptions)
+  const browser = await chromium.launch(chromiumLaunchOptions())
   return {
     url: `http://127.0.0.1:${address.port}`,
     browser,

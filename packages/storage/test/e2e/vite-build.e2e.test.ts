@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { type Browser, chromium } from 'playwright-core'
 import { build, preview } from 'vite'
 import { afterAll, expect, it } from 'vitest'
-import { chromiumLaunchOptions } from '../../chromium-launch.js'
+import { chromiumLaunchOptions } from '@inventory/testing/chromium'
 import type { Tab } from './tab-page.js'
 
 const outDir = mkdtempSync(join(tmpdir(), 'inventory-storage-vite-build-'))
@@ -34,7 +34,7 @@ it('runs from a Vite production build, which ships sqlite3.wasm as an asset', as
   try {
     const url = server.resolvedUrls?.local[0]
     if (!url) throw new Error('the preview server has no address')
-    browser = await chromium.launch(chromiumLaunchOptions)
+    browser = await chromium.launch(chromiumLaunchOptions())
     const page = await browser.newPage()
     await page.goto(`${url}index.html`)
     await page.waitForFunction(() => 'tab' in globalThis)

@@ -1,9 +1,9 @@
 import type { IDBFactory } from 'fake-indexeddb'
 import { IndexedDbPageStore } from '../../src/adapters/indexeddb/indexed-db-page-store.js'
-import { browserStorageEngine } from '../../src/browser/browser-storage-engine.js'
+import { openBrowserProvider } from '../../src/browser/open-browser-provider.js'
 import type { PageStore } from '../../src/browser/page-store.js'
 import type { WebLockManager } from '../../src/browser/tab-coordination.js'
-import { createProvider, type StorageProvider } from '../../src/index.js'
+import type { StorageProvider } from '../../src/index.js'
 
 /** Where a simulated tab keeps its database: one IndexedDB factory and database name per "origin". */
 export interface TabSite {
@@ -21,15 +21,13 @@ export function openTab<DB>(
   options: { wrapStore?: (store: PageStore) => PageStore; announce?: boolean } = {},
 ): Promise<StorageProvider<DB>> {
   const store = new IndexedDbPageStore({ name: site.name, indexedDB: site.indexedDB, adapter: 'indexeddb' })
-  return createProvider<DB>(
-    browserStorageEngine({
-      adapter: 'indexeddb',
-      name: site.name,
-      store: options.wrapStore ? options.wrapStore(store) : store,
-      locks: site.locks,
-      ...(options.announce === false ? { createChannel: () => undefined } : {}),
-    }),
-  )
+  return openBrowserProvider<DB>({
+    adapter: 'indexeddb',
+    name: site.name,
+    store: options.wrapStore ? options.wrapStore(store) : store,
+    locks: site.locks,
+    ...(options.announce === false ? { createChannel: () => undefined } : {}),
+  })
 }
 
 /**

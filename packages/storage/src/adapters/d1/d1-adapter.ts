@@ -2,7 +2,6 @@ import { createProvider, type KyselyOptions } from '../../core/create-provider.j
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import type { D1Database } from './d1-database.js'
-import { D1DialectAdapter } from './d1-dialect-adapter.js'
 import { D1Driver } from './d1-driver.js'
 import { D1Introspector } from './d1-introspector.js'
 
@@ -66,7 +65,6 @@ export function d1Adapter(options: D1AdapterOptions): StorageAdapter {
           driver,
           executeBatch: (queries) => driver.executeBatch(queries),
           createIntrospector: (db) => new D1Introspector(db),
-          createDialectAdapter: () => new D1DialectAdapter(),
         },
         { log: options.log, plugins: options.plugins },
       )

@@ -1,7 +1,7 @@
-import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
+import { openBrowserProvider } from '../../browser/open-browser-provider.js'
 import type { ChangeChannel, WebLockManager } from '../../browser/tab-coordination.js'
 import type { WasmLocation } from '../../browser/wasm-sqlite.js'
-import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import { IndexedDbPageStore } from './indexed-db-page-store.js'
@@ -21,8 +21,6 @@ export interface IndexedDbAdapterOptions extends KyselyOptions, WasmLocation {
 }
 
 const ADAPTER = 'indexeddb'
-/** How long `isAvailable()` waits for IndexedDB to open before answering false. */
-const PROBE_TIMEOUT_MS = 3000
 
 /**
  * The `indexeddb` adapter: SQLite (WASM) in the page, its pages stored in IndexedDB, safe across
@@ -39,12 +37,13 @@ const PROBE_TIMEOUT_MS = 3000
  * ```
  */
 export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapter {
-  const factory = () => options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+  const config = Object.freeze({ ...options })
+  const factory = () => config.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
   let unavailable: string | undefined
   return {
     name: ADAPTER,
     async isAvailable() {
-      unavailable = await probeIndexedDb(factory())
+      unavailable = await probeIndexedDb(factory)
       return unavailable === undefined
     },
     unavailableReason: () => unavailable,
@@ -53,18 +52,17 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
       if (!indexedDB) {
         return Promise.reject(new StorageUnavailableError('IndexedDB is not available here', { adapter: ADAPTER }))
       }
-      const store = new IndexedDbPageStore({ name: options.name, indexedDB, adapter: ADAPTER })
-      return createProvider<DB>(
-        browserStorageEngine({
+      return openBrowserProvider<DB>(
+        {
           adapter: ADAPTER,
-          name: options.name,
-          store,
-          pageSize: options.pageSize,
-          locks: options.locks,
-          createChannel: options.broadcastChannel,
-          wasmUrl: options.wasmUrl,
-        }),
-        { log: options.log, plugins: options.plugins },
+          name: config.name,
+          store: new IndexedDbPageStore({ name: config.name, indexedDB, adapter: ADAPTER }),
+          pageSize: config.pageSize,
+          locks: config.locks,
+          createChannel: config.broadcastChannel,
+          wasmUrl: config.wasmUrl,
+        },
+        { log: config.log, plugins: config.plugins },
       )
     },
   }
@@ -72,22 +70,27 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
 
 /**
  * Whether IndexedDB really opens: it can exist and still refuse (private modes, some embedded
- * browsers), or never answer. Opens and closes a small probe database; returns why it cannot be
- * used, or undefined when it can.
+ * browsers). Opens and closes a small probe database; returns why it cannot be used, or undefined
+ * when it can. Only a refusal counts: a slow IndexedDB is waited for, because answering "unavailable"
+ * would make `createStorage` open the next candidate, an empty database, in place of this one.
  */
-async function probeIndexedDb(indexedDB: IDBFactory | undefined): Promise<string | undefined> {
+async function probeIndexedDb(factory: () => IDBFactory | undefined): Promise<string | undefined> {
+  let indexedDB: IDBFactory | undefined
+  try {
+    indexedDB = factory()
+  } catch (error) {
+    // Reading `indexedDB` throws where it is blocked (sandboxed frames, storage disabled).
+    return `IndexedDB is blocked here: ${(error as { name?: string } | null)?.name ?? String(error)}`
+  }
   if (!indexedDB) return 'IndexedDB is missing here'
   try {
     return await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(`IndexedDB did not open within ${PROBE_TIMEOUT_MS} ms`), PROBE_TIMEOUT_MS)
       const opening = indexedDB.open('@inventory/storage:probe')
       opening.onsuccess = () => {
-        clearTimeout(timer)
         opening.result.close()
         resolve(undefined)
       }
       opening.onerror = () => {
-        clearTimeout(timer)
         resolve(`IndexedDB refused to open a database: ${opening.error?.name ?? 'unknown error'}`)
       }
     })

@@ -1,5 +1,6 @@
-import { StorageError, StorageQuotaError } from '../../core/errors.js'
 import type { PageChanges, PageCommit, PageStore, StoredDatabase } from '../../browser/page-store.js'
+import { commitFailedError, corruptStorageError, versionConflictError } from '../../browser/page-store-errors.js'
+import { StorageError } from '../../core/errors.js'
 
 /** Options of {@link IndexedDbPageStore}. */
 export interface IndexedDbPageStoreOptions {
@@ -182,27 +183,12 @@ export class IndexedDbPageStore implements PageStore {
 
   #commitError(error: unknown, conflict: number | undefined, baseVersion: number): StorageError {
     const adapter = this.#options.adapter
-    if (conflict !== undefined) {
-      return new StorageError(
-        'QUERY_FAILED',
-        `the database moved from version ${baseVersion} to ${conflict} during the write (a writer did not hold the lock); the write was rolled back`,
-        { adapter, cause: error },
-      )
-    }
-    const name = (error as { name?: string } | null)?.name ?? 'Error'
-    if (name === 'QuotaExceededError') {
-      return new StorageQuotaError('IndexedDB is full; the write was rolled back', { adapter, cause: error })
-    }
-    return new StorageError('QUERY_FAILED', `the IndexedDB transaction failed (${name}); the write was rolled back`, {
-      adapter,
-      cause: error,
-    })
+    if (conflict !== undefined) return versionConflictError(adapter, baseVersion, conflict, error)
+    return commitFailedError(adapter, error, 'IndexedDB', 'the IndexedDB transaction')
   }
 
-  #corrupt(message: string): StorageError {
-    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, {
-      adapter: this.#options.adapter,
-    })
+  #corrupt(detail: string): StorageError {
+    return corruptStorageError(this.#options.adapter, detail)
   }
 }
 

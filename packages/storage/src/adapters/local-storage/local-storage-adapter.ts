@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
-import { browserStorageEngine } from '../../browser/browser-storage-engine.js'
-import type { WebLockManager } from '../../browser/tab-coordination.js'
+import { openBrowserProvider } from '../../browser/open-browser-provider.js'
+import { browserLockManager, type WebLockManager } from '../../browser/tab-coordination.js'
 import type { WasmLocation } from '../../browser/wasm-sqlite.js'
-import { createProvider, type KyselyOptions } from '../../core/create-provider.js'
+import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import { LocalStoragePageStore, type VersionLocks } from './local-storage-page-store.js'
@@ -16,8 +16,13 @@ export interface LocalStorageAdapterOptions extends KyselyOptions, WasmLocation 
   storage?: Storage
   /** Where other tabs' `storage` events arrive (default `window`); tests pass their own. */
   storageEvents?: StorageEventTarget
-  /** Lock manager writers serialise on (default `navigator.locks`). */
-  locks?: WebLockManager
+  /**
+   * Lock manager writers serialise on (default `navigator.locks`). Where it also has `query()`, as
+   * `navigator.locks` does, it must grant shared locks too: tabs then hold one named after their
+   * last commit, so a writer learns the newest commit even before this tab's copy of the storage
+   * has it.
+   */
+  locks?: WebLockManager & Partial<Pick<LockManager, 'query'>>
   /** Page size of a new database in bytes (default 4096). */
   pageSize?: number
 }
@@ -53,36 +58,37 @@ export function localStorageKeyPrefix(name: string): string {
  * ```
  */
 export function localStorageAdapter(options: LocalStorageAdapterOptions): StorageAdapter {
-  const keyPrefix = localStorageKeyPrefix(options.name)
+  const config = Object.freeze({ ...options })
+  const keyPrefix = localStorageKeyPrefix(config.name)
   let unavailable: string | undefined
   return {
     name: ADAPTER,
     isAvailable() {
-      unavailable = probeStorage(options.storage, keyPrefix)
+      unavailable = probeStorage(config.storage, keyPrefix)
       return unavailable === undefined
     },
     unavailableReason: () => unavailable,
     async open<DB>(): Promise<StorageProvider<DB>> {
-      const storage = resolveStorage(options.storage)
+      const storage = resolveStorage(config.storage)
       if (!storage) throw new StorageUnavailableError('localStorage is not available here', { adapter: ADAPTER })
       const store = new LocalStoragePageStore({
         storage,
         keyPrefix,
         adapter: ADAPTER,
-        versionLocks: versionLocks(options.locks),
+        versionLocks: versionLocks(config.locks),
       })
-      const events = options.storageEvents ?? windowEvents()
-      const provider = await createProvider<DB>(
-        browserStorageEngine({
+      const events = config.storageEvents ?? windowEvents()
+      const provider = await openBrowserProvider<DB>(
+        {
           adapter: ADAPTER,
-          name: options.name,
+          name: config.name,
           store,
-          pageSize: options.pageSize,
-          locks: options.locks,
+          pageSize: config.pageSize,
+          locks: config.locks,
           createChannel: () => (events ? new StorageEventChannel(events, storage, store.metaKey) : undefined),
-          wasmUrl: options.wasmUrl,
-        }),
-        { log: options.log, plugins: options.plugins },
+          wasmUrl: config.wasmUrl,
+        },
+        { log: config.log, plugins: config.plugins },
       )
       // Deleted content becomes zeros, which the page codec stores in a few characters: deleting
       // rows gives quota back.
@@ -92,7 +98,8 @@ export function localStorageAdapter(options: LocalStorageAdapterOptions): Storag
   }
 }
 
-function resolveStorage(storage: Storage | undefined): Storage | undefined {
+/** `storage`, else `localStorage` where it is present and not blocked. */
+export function resolveStorage(storage: Storage | undefined): Storage | undefined {
   if (storage) return storage
   try {
     return (globalThis as { localStorage?: Storage }).localStorage
@@ -122,12 +129,13 @@ function windowEvents(): StorageEventTarget | undefined {
   return typeof target.addEventListener === 'function' ? (target as StorageEventTarget) : undefined
 }
 
-/** `navigator.locks` when it can report held locks and the writers' lock is not replaced by the caller's. */
-function versionLocks(locks: WebLockManager | undefined): VersionLocks | undefined {
-  if (locks)
-    return typeof (locks as unknown as Partial<VersionLocks>).query === 'function'
-      ? (locks as unknown as VersionLocks)
-      : undefined
-  const browserLocks = (globalThis as { navigator?: { locks?: Partial<VersionLocks> } }).navigator?.locks
-  return typeof browserLocks?.query === 'function' ? (browserLocks as VersionLocks) : undefined
+/**
+ * The lock manager tabs announce their commits with: the caller's (replacing the browser's for the
+ * writers' lock, so for this too) or `navigator.locks`, when it can report held locks.
+ */
+function versionLocks(locks: LocalStorageAdapterOptions['locks']): VersionLocks | undefined {
+  const manager = locks ?? browserLockManager()
+  // A manager that reports held locks is taken for a full Web Locks manager (the option's
+  // documented contract), which grants shared locks too; its type declares only exclusive ones.
+  return typeof manager?.query === 'function' ? (manager as unknown as VersionLocks) : undefined
 }

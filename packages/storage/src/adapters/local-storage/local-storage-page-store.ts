@@ -1,5 +1,7 @@
 import type { PageChanges, PageCommit, PageStore, StoredDatabase } from '../../browser/page-store.js'
-import { StorageError, StorageQuotaError } from '../../core/errors.js'
+import { commitFailedError, corruptStorageError, versionConflictError } from '../../browser/page-store-errors.js'
+import { StorageError } from '../../core/errors.js'
+import { isQuotaError } from '../../core/is-quota-error.js'
 import { decodePage, encodePage } from './page-codec.js'
 
 /** Options of {@link LocalStoragePageStore}. */
@@ -113,11 +115,7 @@ export class LocalStoragePageStore implements PageStore {
     const stored = this.#readMeta()
     const storedVersion = stored?.version ?? 0
     if (storedVersion !== commit.baseVersion) {
-      throw new StorageError(
-        'QUERY_FAILED',
-        `the database moved from version ${commit.baseVersion} to ${storedVersion} during the write (a writer did not hold the lock); the write was rolled back`,
-        { adapter: this.#options.adapter },
-      )
+      throw versionConflictError(this.#options.adapter, commit.baseVersion, storedVersion)
     }
     if (!this.#swept) {
       this.#sweep(stored)
@@ -331,33 +329,12 @@ export class LocalStoragePageStore implements PageStore {
   }
 
   #commitError(error: unknown): StorageError {
-    const adapter = this.#options.adapter
-    if (isQuotaError(error)) {
-      return new StorageQuotaError('localStorage is full; the write was rolled back', { adapter, cause: error })
-    }
-    const name = (error as { name?: string } | null)?.name ?? 'Error'
-    return new StorageError('QUERY_FAILED', `writing to localStorage failed (${name}); the write was rolled back`, {
-      adapter,
-      cause: error,
-    })
+    return commitFailedError(this.#options.adapter, error, 'localStorage', 'writing to localStorage')
   }
 
-  #corrupt(message: string): StorageError {
-    return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${message}`, {
-      adapter: this.#options.adapter,
-    })
+  #corrupt(detail: string): StorageError {
+    return corruptStorageError(this.#options.adapter, detail)
   }
-}
-
-/**
- * Whether `error` is a browser's "storage is full": `QuotaExceededError` everywhere, with the older
- * Firefox name and the legacy codes for old engines.
- *
- * @param error - what `setItem` threw
- */
-export function isQuotaError(error: unknown): boolean {
-  const { name, code } = (error ?? {}) as { name?: string; code?: number }
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014
 }
 
 function parseSlots(hex: string, pageCount: number): Uint8Array {

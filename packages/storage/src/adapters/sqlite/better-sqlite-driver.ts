@@ -2,8 +2,8 @@ import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
 import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
-import type { BetterSqliteDatabase } from './better-sqlite-database.js'
-import { StatementCache } from './statement-cache.js'
+import { StatementCache } from '../../core/statement-cache.js'
+import type { BetterSqliteDatabase, BetterSqliteStatement } from './better-sqlite-database.js'
 
 /** Options of {@link BetterSqliteDriver}. */
 export interface BetterSqliteDriverOptions {
@@ -14,6 +14,9 @@ export interface BetterSqliteDriverOptions {
   /** How many prepared statements to keep. */
   statementCacheSize: number
 }
+
+/** Longer statements (huge multi-row inserts) are not kept: they are rarely repeated and hold memory. */
+const MAX_CACHED_SQL_LENGTH = 256 * 1024
 
 /**
  * A Kysely driver over one better-sqlite3 connection, with a bounded prepared-statement cache.
@@ -53,11 +56,16 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
 
 class BetterSqliteConnection implements DatabaseConnection {
   readonly #database: BetterSqliteDatabase
-  readonly statements: StatementCache
+  readonly statements: StatementCache<BetterSqliteStatement>
 
   constructor(database: BetterSqliteDatabase, statementCacheSize: number) {
     this.#database = database
-    this.statements = new StatementCache(database, statementCacheSize)
+    // better-sqlite3 frees statements when they are collected: nothing to finalize.
+    this.statements = new StatementCache({
+      capacity: statementCacheSize,
+      prepare: (sql) => database.prepare(sql),
+      maxSqlLength: MAX_CACHED_SQL_LENGTH,
+    })
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {

@@ -34,12 +34,13 @@ const SQLITE_MAX_BOUND_PARAMETERS = 32766
  * ```
  */
 export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapter {
-  const filename = options.filename ?? ':memory:'
+  const config = Object.freeze({ ...options })
+  const filename = config.filename ?? ':memory:'
   let unavailable: string | undefined
   return {
     name: 'sqlite',
     async isAvailable() {
-      if (options.database) return true
+      if (config.database) return true
       try {
         await loadBetterSqlite()
         unavailable = undefined
@@ -53,25 +54,25 @@ export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapte
     open<DB>(): Promise<StorageProvider<DB>> {
       const driver = new BetterSqliteDriver({
         database: async () => {
-          const database = options.database ?? new (await loadBetterSqlite())(filename)
-          configure(database, options.database ? undefined : filename)
+          const database = config.database ?? new (await loadBetterSqlite())(filename)
+          configure(database, config.database ? undefined : filename)
           return database
         },
-        ownsDatabase: !options.database,
-        statementCacheSize: options.statementCacheSize ?? 256,
+        ownsDatabase: !config.database,
+        statementCacheSize: config.statementCacheSize ?? 256,
       })
       return createProvider<DB>(
         {
           adapter: 'sqlite',
           capabilities: {
             interactiveTransactions: true,
-            persistent: !isMemory(filename) || options.database !== undefined,
+            persistent: !isMemory(filename) || config.database !== undefined,
             crossTabSync: false,
             maxBoundParameters: SQLITE_MAX_BOUND_PARAMETERS,
           },
           driver,
         },
-        { log: options.log, plugins: options.plugins },
+        { log: config.log, plugins: config.plugins },
       )
     },
   }

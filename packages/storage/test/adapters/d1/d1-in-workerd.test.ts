@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -12,20 +12,9 @@ describe('d1 adapter inside workerd', () => {
   const logs: string[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [workerEntry],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'import'],
-      write: false,
-      logLevel: 'silent',
-    })
     miniflare = new Miniflare({
       modules: true,
-      script: bundle.outputFiles[0]?.text ?? '',
+      script: await bundleWorker(workerEntry),
       compatibilityDate: '2026-04-01',
       d1Databases: ['DB'],
       handleStructuredLogs: ({ message }: { message: string }) => {

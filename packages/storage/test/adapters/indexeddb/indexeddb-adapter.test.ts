@@ -1,10 +1,59 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { sql } from 'kysely'
-import { describe, expect, it } from 'vitest'
-import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/browser-storage-engine.js'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/open-browser-provider.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
-import { indexedDbAdapter } from '../../../src/indexeddb.js'
-import { StorageUnavailableError } from '../../../src/index.js'
+import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../../src/indexeddb.js'
+import { type AdapterSelection, createStorage, StorageUnavailableError } from '../../../src/index.js'
+import { localStorageAdapter } from '../../../src/local-storage.js'
+import { QuotaStorage } from '../../support/quota-storage.js'
+
+const handlers = ['onsuccess', 'onerror', 'onupgradeneeded', 'onblocked'] as const
+type Handler = (typeof handlers)[number]
+
+/**
+ * An IndexedDB that holds every `open()` until `answer()` is called, then answers as `indexedDB`
+ * does: a browser whose IndexedDB is slow to start, not one that refuses.
+ */
+function slowIndexedDb(indexedDB: IDBFactory): { factory: IDBFactory; answer: () => void } {
+  const held: (() => void)[] = []
+  let answered = false
+  const factory = {
+    open(...args: Parameters<IDBFactory['open']>) {
+      let real: IDBOpenDBRequest | undefined
+      const request: Record<Handler, ((event: Event) => void) | null> & { result?: IDBDatabase; error?: unknown } = {
+        onsuccess: null,
+        onerror: null,
+        onupgradeneeded: null,
+        onblocked: null,
+        get result() {
+          return real?.result
+        },
+        get error() {
+          return real?.error
+        },
+      }
+      const start = () => {
+        real = indexedDB.open(...args)
+        for (const handler of handlers) real[handler] = (event: Event) => request[handler]?.(event)
+      }
+      if (answered) start()
+      else held.push(start)
+      return request
+    },
+  } as unknown as IDBFactory
+  return {
+    factory,
+    answer() {
+      answered = true
+      for (const start of held.splice(0)) start()
+    },
+  }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 describe('indexedDbAdapter', () => {
   it('is available where IndexedDB really opens', async () => {
@@ -35,11 +84,58 @@ describe('indexedDbAdapter', () => {
     expect(failed.unavailableReason?.()).toBe('IndexedDB refused to open a database: UnknownError')
   })
 
-  it('refuses to open without IndexedDB with a typed error', async () => {
+  it('is unavailable where reading indexedDB throws, and createStorage moves on to the next candidate', async () => {
+    // As in sandboxed frames and browsers with storage disabled.
+    Object.defineProperty(globalThis, 'indexedDB', {
+      configurable: true,
+      get() {
+        throw new DOMException('IndexedDB is disabled here', 'SecurityError')
+      },
+    })
+    try {
+      const selections: AdapterSelection[] = []
+      const storage = await createStorage({
+        adapters: [
+          indexedDbAdapter({ name: 'blocked' }),
+          localStorageAdapter({ name: 'blocked', storage: new QuotaStorage() }),
+        ],
+        onSelect: (selection) => selections.push(selection),
+      })
+      await storage.close()
+      expect(selections).toEqual([
+        {
+          adapter: 'local-storage',
+          skipped: [{ adapter: 'indexeddb', reason: 'IndexedDB is blocked here: SecurityError' }],
+        },
+      ])
+    } finally {
+      delete (globalThis as { indexedDB?: unknown }).indexedDB
+    }
+  })
+
+  it('waits for an IndexedDB slower than any timeout instead of passing it over for the next candidate', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const slow = slowIndexedDb(new IDBFactory())
+    const opening = createStorage({
+      adapters: [
+        indexedDbAdapter({ name: 'slow', indexedDB: slow.factory }),
+        localStorageAdapter({ name: 'slow', storage: new QuotaStorage() }),
+      ],
+    })
+    await vi.advanceTimersByTimeAsync(60_000)
+    vi.useRealTimers()
+    slow.answer()
+    const storage = await opening
+    expect(storage.adapter).toBe('indexeddb')
+    await storage.close()
+  })
+
+  it('refuses to open or delete without IndexedDB with a typed error', async () => {
     const error = await indexedDbAdapter({ name: 'absent' })
       .open()
       .catch((failure: unknown) => failure)
     expect(error).toBeInstanceOf(StorageUnavailableError)
+    await expect(deleteIndexedDbDatabase({ name: 'absent' })).rejects.toBeInstanceOf(StorageUnavailableError)
   })
 
   it('declares the bound-parameter limit the WASM build really has', async () => {
@@ -71,5 +167,21 @@ describe('indexedDbAdapter pages', () => {
     expect(await pageSize({ pageSize: 8192 })).toBe(8192)
     expect(await pageSize({})).toBe(8192)
     expect(await pageSize({ pageSize: 1024 })).toBe(8192)
+  })
+})
+
+describe('indexedDbAdapter options', () => {
+  it('keeps the options it was given, whatever the caller changes afterwards', async () => {
+    const indexedDB = new IDBFactory()
+    const options: { name: string; indexedDB?: IDBFactory; pageSize?: number } = { name: 'given', indexedDB }
+    const adapter = indexedDbAdapter(options)
+    options.name = 'changed'
+    options.indexedDB = new IDBFactory()
+    options.pageSize = 1024
+    const storage = await adapter.open()
+    await sql`create table t (x)`.execute(storage.db)
+    expect((await sql<{ page_size: number }>`pragma page_size`.execute(storage.db)).rows[0]?.page_size).toBe(4096)
+    await storage.close()
+    expect((await indexedDB.databases()).map((database) => database.name)).toEqual(['given'])
   })
 })

@@ -2,10 +2,12 @@ import { IDBFactory, IDBObjectStore } from 'fake-indexeddb'
 import { type Kysely, sql } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PageCommit, PageStore } from '../../../src/browser/page-store.js'
-import { indexedDbAdapter, InPageLockManager } from '../../../src/indexeddb.js'
-import { StorageError, type StorageProvider, StorageQuotaError } from '../../../src/index.js'
+import { deleteIndexedDbDatabase, indexedDbAdapter, InPageLockManager } from '../../../src/indexeddb.js'
+import { createStorage, StorageError, type StorageProvider, StorageQuotaError } from '../../../src/index.js'
+import { localStorageAdapter } from '../../../src/local-storage.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { openTab, type TabSite, wrapCommit } from '../../support/browser-tabs.js'
+import { QuotaStorage } from '../../support/quota-storage.js'
 import { integrityCheck } from '../../support/tab-checks.js'
 
 let sites = 0
@@ -336,6 +338,63 @@ describe('indexeddb: damaged storage', () => {
       .execute()
       .catch((failure: unknown) => failure)
     expect((error as StorageError).code).toBe('CORRUPT_STORAGE')
+  })
+
+  const overwriteFirstPage = (site: TabSite) =>
+    onStoredPages(site, (pages) => pages.put({ page: 1, version: 1, data: new Uint8Array(4096).fill(7) }))
+
+  it('is thrown by createStorage naming indexeddb, never replaced by the next candidate', async () => {
+    const site = await storedDatabase()
+    await overwriteFirstPage(site)
+    const localStorage = new QuotaStorage()
+    const touched: string[] = []
+    const [setItem, getItem] = [localStorage.setItem.bind(localStorage), localStorage.getItem.bind(localStorage)]
+    localStorage.setItem = (key, value) => {
+      touched.push(key)
+      setItem(key, value)
+    }
+    localStorage.getItem = (key) => {
+      touched.push(key)
+      return getItem(key)
+    }
+    const error = await createStorage({
+      adapters: [
+        indexedDbAdapter({ name: site.name, indexedDB: site.indexedDB, locks: site.locks }),
+        localStorageAdapter({ name: site.name, storage: localStorage }),
+      ],
+    }).catch((failure: unknown) => failure)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: 'indexeddb' })
+    expect((error as StorageError).message).toMatch(
+      /^\[@inventory\/storage\] \[indexeddb\] the stored database is damaged: page 1 does not start/,
+    )
+    expect(touched).toEqual([])
+  })
+
+  it('is deleted by deleteIndexedDbDatabase, after which the name opens empty and other databases are kept', async () => {
+    const site = await storedDatabase()
+    const other = await tab({ ...site, name: `${site.name}-other` })
+    await other.migrate(conformanceMigrations)
+    await other.db.insertInto('items').values({ sku: 'KEPT', name: 'kept' }).execute()
+    await overwriteFirstPage(site)
+    await deleteIndexedDbDatabase({ name: site.name, indexedDB: site.indexedDB })
+    const fresh = await tab(site)
+    expect(await fresh.db.introspection.getTables()).toEqual([])
+    expect(await skus(other.db)).toEqual(['KEPT'])
+  })
+
+  it('is not deleted behind the back of a connection that holds it open, and says so', async () => {
+    const site = await storedDatabase()
+    const holder = await new Promise<IDBDatabase>((resolve) => {
+      const opening = site.indexedDB.open(site.name)
+      opening.onsuccess = () => resolve(opening.result)
+    })
+    const error = await deleteIndexedDbDatabase({ name: site.name, indexedDB: site.indexedDB }).catch(
+      (failure: unknown) => failure,
+    )
+    expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', adapter: 'indexeddb' })
+    expect((error as StorageError).message).toMatch(/held open elsewhere; it is deleted once every tab using it/)
+    holder.close()
   })
 })
 

@@ -1,14 +1,4 @@
-import { IDBFactory } from 'fake-indexeddb'
-import { indexedDbAdapter } from '../../../src/indexeddb.js'
-import { persistentHarness, runConformanceSuite } from '../../conformance/conformance-suite.js'
+import { runConformanceSuite } from '../../conformance/conformance-suite.js'
+import { adapterHarnesses } from '../../support/adapter-harnesses.js'
 
-let databases = 0
-
-runConformanceSuite(
-  'indexeddb (fake-indexeddb)',
-  (options) => {
-    const adapter = indexedDbAdapter({ ...options, name: `conformance-${++databases}`, indexedDB: new IDBFactory() })
-    return persistentHarness(() => adapter)
-  },
-  { interactiveTransactions: true, persistent: true, crossTabSync: true, maxBoundParameters: 32766 },
-)
+runConformanceSuite(adapterHarnesses.indexedDb())

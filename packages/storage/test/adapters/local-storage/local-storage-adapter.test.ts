@@ -1,13 +1,17 @@
 import { type Kysely, sql } from 'kysely'
+import { IDBFactory } from 'fake-indexeddb'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type ChangeEvent,
   createStorage,
+  StorageError,
   StorageQuotaError,
   type StorageProvider,
   StorageUnavailableError,
 } from '../../../src/index.js'
+import { indexedDbAdapter } from '../../../src/indexeddb.js'
 import {
+  deleteLocalStorageDatabase,
   InPageLockManager,
   localStorageAdapter,
   localStorageKeyPrefix,
@@ -16,7 +20,7 @@ import {
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
-import { type CounterDB, incrementCounter, integrityCheck, waitFor } from '../../support/tab-checks.js'
+import { type CounterDB, integrityCheck, waitFor } from '../../support/tab-checks.js'
 
 const open: StorageProvider<unknown>[] = []
 let databases = 0
@@ -76,6 +80,7 @@ describe('local-storage: availability', () => {
     const adapter = localStorageAdapter({ name: 'none' })
     expect(await adapter.isAvailable()).toBe(false)
     expect(adapter.unavailableReason?.()).toBe('localStorage is missing or blocked here')
+    await expect(deleteLocalStorageDatabase({ name: 'none' })).rejects.toBeInstanceOf(StorageUnavailableError)
   })
 })
 
@@ -103,6 +108,70 @@ describe('local-storage: namespacing', () => {
     const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
     const owners = keys.map((key) => names.filter((name) => key.startsWith(localStorageKeyPrefix(name))).length)
     expect(owners.filter((count) => count === 1).length).toBe(keys.length - 2)
+  })
+})
+
+describe('local-storage: a damaged store', () => {
+  /** A stored database whose first page is overwritten with text that is no page at all. */
+  async function damagedDatabase(storage: QuotaStorage, name: string) {
+    const provider = await tab(storage, name)
+    await provider.migrate(conformanceMigrations)
+    await provider.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute()
+    await provider.close()
+    for (const slot of ['1.0', '1.1']) {
+      const key = `${localStorageKeyPrefix(name)}${slot}`
+      if (storage.getItem(key) !== null) storage.setItem(key, 'not a page')
+    }
+  }
+
+  it('is thrown by createStorage naming local-storage, never replaced by the next candidate', async () => {
+    const storage = new QuotaStorage()
+    const name = `damaged-${++databases}`
+    await damagedDatabase(storage, name)
+    const indexedDB = new IDBFactory()
+    const error = await createStorage({
+      adapters: [localStorageAdapter({ name, storage }), indexedDbAdapter({ name, indexedDB })],
+    }).catch((failure: unknown) => failure)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: 'local-storage' })
+    expect((error as StorageError).message).toMatch(
+      /^\[@inventory\/storage\] \[local-storage\] the stored database is damaged/,
+    )
+    expect(await indexedDB.databases()).toEqual([])
+  })
+
+  it('is deleted by deleteLocalStorageDatabase, which removes its keys and no other', async () => {
+    const storage = new QuotaStorage()
+    storage.setItem('theme', 'dark')
+    const name = `damaged-${++databases}`
+    const other = await tab(storage, `${name}-other`)
+    await other.migrate(conformanceMigrations)
+    await other.db.insertInto('items').values({ sku: 'KEPT', name: 'kept' }).execute()
+    await damagedDatabase(storage, name)
+    const keysBefore = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    await deleteLocalStorageDatabase({ name, storage })
+    const keysAfter = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    expect(keysAfter).toEqual(keysBefore.filter((key) => !key.startsWith(localStorageKeyPrefix(name))))
+    expect(keysAfter).toContain('theme')
+    const fresh = await tab(storage, name)
+    expect(await fresh.db.introspection.getTables()).toEqual([])
+    expect(await skus(other.db)).toEqual(['KEPT'])
+  })
+})
+
+describe('local-storage: options', () => {
+  it('keeps the options it was given, whatever the caller changes afterwards', async () => {
+    const storage = new QuotaStorage()
+    const options: { name: string; storage?: Storage } = { name: 'given', storage }
+    const adapter = localStorageAdapter(options)
+    options.name = 'changed'
+    options.storage = new QuotaStorage()
+    const provider = await adapter.open()
+    open.push(provider as StorageProvider<unknown>)
+    await sql`create table t (x)`.execute(provider.db)
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    expect(keys.length).toBeGreaterThan(0)
+    expect(keys.every((key) => key.startsWith(localStorageKeyPrefix('given')))).toBe(true)
   })
 })
 
@@ -285,34 +354,6 @@ describe('local-storage: tabs sharing one storage', () => {
     const second = await tab<CounterDB>(storage.openTab(), name, locks)
     return { storage, first, second }
   }
-
-  it('loses no update: two tabs incrementing in transactions end at the sum', async () => {
-    const { first, second } = await counterTabs()
-    const increment = incrementCounter
-    const loop = async (provider: StorageProvider<CounterDB>) => {
-      for (let i = 0; i < 100; i++) await increment(provider)
-    }
-    await Promise.all([loop(first), loop(second)])
-    await increment(first)
-    expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
-  })
-
-  it("tells the other tab which tables changed through storage events; it reloads and fires 'remote'", async () => {
-    const { first, second } = await counterTabs()
-    const remote: ChangeEvent[] = []
-    second.onChange((event) => remote.push(event))
-    await sql`create table notes (id integer primary key, text text)`.execute(first.db)
-    await first.db.updateTable('counters').set({ value: 5 }).execute()
-    await sql`insert into notes (text) values ('hello')`.execute(first.db)
-    await waitFor(() => remote.length === 3)
-    expect(remote).toEqual([
-      { tables: ['notes'], source: 'remote' },
-      { tables: ['counters'], source: 'remote' },
-      { tables: ['notes'], source: 'remote' },
-    ])
-    expect((await second.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(5)
-    expect((await sql<{ text: string }>`select text from notes`.execute(second.db)).rows).toEqual([{ text: 'hello' }])
-  })
 
   it('ignores storage events of other keys and other databases', async () => {
     const { storage, first, second } = await counterTabs()

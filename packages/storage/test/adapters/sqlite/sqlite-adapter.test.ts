@@ -42,6 +42,24 @@ describe('sqlite adapter', () => {
     database.close()
   })
 
+  it('keeps the options it was given, whatever the caller changes afterwards', async () => {
+    const dir = tempDir('sqlite-options')
+    const filename = join(dir.path, 'given.sqlite')
+    const options: { filename?: string; database?: Database.Database } = { filename }
+    const adapter = sqliteAdapter(options)
+    const other = new Database(':memory:')
+    options.filename = join(dir.path, 'changed.sqlite')
+    options.database = other
+    const storage = await createStorage({ adapters: adapter })
+    await sql`create table t (x)`.execute(storage.db)
+    await storage.close()
+    expect(existsSync(filename)).toBe(true)
+    expect(existsSync(join(dir.path, 'changed.sqlite'))).toBe(false)
+    expect(other.prepare('select count(*) as n from sqlite_master').get()).toEqual({ n: 0 })
+    other.close()
+    dir.remove()
+  })
+
   it('reuses prepared statements and keeps the cache bounded', async () => {
     const database = new Database(':memory:')
     let prepared = 0

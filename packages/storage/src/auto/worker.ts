@@ -1,7 +1,10 @@
+// The `workerd` and `worker` build of `@inventory/storage/auto`; its types are those of `browser.ts`.
 import { d1Adapter } from '../adapters/d1/d1-adapter.js'
 import { StorageUnavailableError } from '../core/errors.js'
 import type { StorageAdapter } from '../core/storage-provider.js'
 import type { AutoAdaptersOptions } from './auto-adapters-options.js'
+
+export type { AutoAdaptersOptions }
 
 /**
  * The candidate adapters for Cloudflare Workers and Pages Functions: D1 through its binding.

@@ -1,8 +1,11 @@
+// The `node` build of `@inventory/storage/auto`; its types are those of `browser.ts`.
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { sqliteAdapter } from '../adapters/sqlite/sqlite-adapter.js'
 import type { StorageAdapter, StorageProvider } from '../core/storage-provider.js'
 import type { AutoAdaptersOptions } from './auto-adapters-options.js'
+
+export type { AutoAdaptersOptions }
 
 /** Where database files go unless told otherwise, relative to the working directory. */
 const DEFAULT_DIRECTORY = '.data'
@@ -26,8 +29,8 @@ export function autoAdapters(options: AutoAdaptersOptions): StorageAdapter[] {
   const sqlite = sqliteAdapter({ filename: join(directory, `${encodeURIComponent(options.name)}.sqlite`) })
   return [
     {
-      name: sqlite.name,
-      isAvailable: () => sqlite.isAvailable(),
+      // Everything of the sqlite adapter (its unavailableReason too), but the directory made first.
+      ...sqlite,
       open<DB>(): Promise<StorageProvider<DB>> {
         mkdirSync(directory, { recursive: true })
         return sqlite.open<DB>()

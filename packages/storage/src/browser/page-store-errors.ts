@@ -1,0 +1,75 @@
+/**
+ * The errors page stores and the browser runtime raise, worded once: a damaged store, a commit
+ * that found the store moved on, and a commit the storage refused.
+ *
+ * @module
+ */
+import { isQuotaError } from '../core/is-quota-error.js'
+import { StorageError, StorageQuotaError } from '../core/errors.js'
+
+/** SQLite's words for a database file it cannot read as one. */
+const SQLITE_CORRUPTION = /SQLITE_(CORRUPT|NOTADB)|malformed|not a database/
+
+/**
+ * The stored database is damaged (`CORRUPT_STORAGE`): never answered from, never written over.
+ *
+ * @param adapter - the adapter's name
+ * @param detail - what is wrong, e.g. `page 3 of 9 is missing`
+ * @param cause - the error that revealed it, if any
+ */
+export function corruptStorageError(adapter: string, detail: string, cause?: unknown): StorageError {
+  return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${detail}`, { adapter, cause })
+}
+
+/**
+ * `error` as {@link corruptStorageError} when SQLite reported a damaged file, otherwise unchanged.
+ *
+ * @param adapter - the adapter's name
+ * @param error - what SQLite threw
+ */
+export function asCorruptStorageError(adapter: string, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error)
+  return SQLITE_CORRUPTION.test(message) ? corruptStorageError(adapter, message, error) : error
+}
+
+/**
+ * A commit found the store at another version than the one it builds on: some writer did not
+ * hold the lock. Nothing of the commit is stored.
+ *
+ * @param adapter - the adapter's name
+ * @param baseVersion - the version the commit built on
+ * @param storedVersion - the version the store was at
+ * @param cause - the store's own error, if any
+ */
+export function versionConflictError(
+  adapter: string,
+  baseVersion: number,
+  storedVersion: number,
+  cause?: unknown,
+): StorageError {
+  return new StorageError(
+    'QUERY_FAILED',
+    `the database moved from version ${baseVersion} to ${storedVersion} during the write (a writer did not hold the lock); the write was rolled back`,
+    { adapter, cause },
+  )
+}
+
+/**
+ * What a commit the storage refused rejects with: `StorageQuotaError` when the storage is full,
+ * otherwise `QUERY_FAILED` naming the step that failed and the error's name.
+ *
+ * @param adapter - the adapter's name
+ * @param error - what the storage threw
+ * @param storage - the storage as messages name it (`IndexedDB`, `localStorage`)
+ * @param step - what failed, e.g. `the IndexedDB transaction`
+ */
+export function commitFailedError(adapter: string, error: unknown, storage: string, step: string): StorageError {
+  if (isQuotaError(error)) {
+    return new StorageQuotaError(`${storage} is full; the write was rolled back`, { adapter, cause: error })
+  }
+  const name = (error as { name?: string } | null)?.name ?? 'Error'
+  return new StorageError('QUERY_FAILED', `${step} failed (${name}); the write was rolled back`, {
+    adapter,
+    cause: error,
+  })
+}
