@@ -87,10 +87,14 @@ export class WasmConnection {
         while (statement.step()) rows.push(statement.get({}))
         return { rows }
       }
+      // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete,
+      // so a statement that changed nothing (a schema statement) reports 0 instead.
+      const before = capi.sqlite3_total_changes(handle)
       statement.step()
+      const changed = capi.sqlite3_total_changes(handle) !== before
       return {
         rows: [],
-        numAffectedRows: BigInt(capi.sqlite3_changes(handle)),
+        numAffectedRows: BigInt(changed ? capi.sqlite3_changes(handle) : 0),
         insertId: BigInt(capi.sqlite3_last_insert_rowid(handle)),
       }
     } finally {

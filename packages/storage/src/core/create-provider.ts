@@ -1,7 +1,15 @@
-import { type Compilable, Kysely, type KyselyConfig, type Migration, type QueryResult, type Transaction } from 'kysely'
+import {
+  type Compilable,
+  type CompiledQuery,
+  Kysely,
+  type KyselyConfig,
+  type Migration,
+  type QueryResult,
+  type Transaction,
+} from 'kysely'
 import { UnsupportedOperationError } from './errors.js'
 import { runMigrations } from './migrations.js'
-import { ProviderDriver } from './provider-driver.js'
+import { type ConnectionProvider, ProviderDriver } from './provider-driver.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import type { StorageEngine } from './storage-engine.js'
 import type { ChangeEvent, MigrationReport, StorageCapabilities, StorageProvider } from './storage-provider.js'
@@ -34,6 +42,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   readonly #driver: ProviderDriver
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   readonly #unsubscribeRemote: (() => void) | undefined
+  readonly #provideConnection: ConnectionProvider
 
   constructor(engine: StorageEngine, options: KyselyOptions) {
     this.adapter = engine.adapter
@@ -44,6 +53,8 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       dialect: sqliteDialect({ driver: this.#driver, introspector: engine.createIntrospector?.bind(engine) }),
     })
     this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
+    const executor = this.db.getExecutor()
+    this.#provideConnection = (run) => executor.provideConnection(run)
   }
 
   open(): Promise<void> {
@@ -51,7 +62,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   }
 
   batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]> {
-    return this.#driver.executeBatch(queries.map((query) => query.compile()))
+    return this.#batch(queries.map((query) => query.compile()))
   }
 
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -70,7 +81,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
     return runMigrations(this.db, migrations, {
       adapter: this.adapter,
       interactiveTransactions: this.capabilities.interactiveTransactions,
-      batch: (queries) => this.#driver.executeBatch(queries),
+      batch: (queries) => this.#batch(queries),
     })
   }
 
@@ -82,15 +93,20 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   }
 
   async close(): Promise<void> {
+    // Destroy our driver, not Kysely's wrapper of it: Kysely would then answer later queries with
+    // its own untyped error instead of our STORAGE_CLOSED. It waits for the work under way, whose
+    // writes are still announced to the listeners.
+    await this.#driver.destroy()
     this.#unsubscribeRemote?.()
     this.#listeners.clear()
-    // Destroy our driver, not Kysely's wrapper of it: Kysely would then answer later queries with
-    // its own untyped error instead of our STORAGE_CLOSED.
-    await this.#driver.destroy()
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close()
+  }
+
+  #batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    return this.#driver.executeBatch(queries, this.#provideConnection)
   }
 
   #emit(tables: readonly string[], source: ChangeEvent['source']): void {

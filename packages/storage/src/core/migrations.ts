@@ -9,7 +9,7 @@ import {
   SelectQueryNode,
   sql,
 } from 'kysely'
-import { MigrationError, StorageError } from './errors.js'
+import { MigrationError, StorageError, UniqueConstraintError } from './errors.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import type { MigrationReport } from './storage-provider.js'
 import { writtenTables } from './written-tables.js'
@@ -95,9 +95,16 @@ export async function runMigrations(
         }
       } else {
         const statements = await recordMigration(migration, name, adapter)
-        await target.batch([...statements, bookkeepingRow(db, name).compile()])
+        // The bookkeeping row goes first: when another process (a second Workers isolate) applied
+        // this migration since the history was read, the batch fails on that row before any of
+        // the migration runs again, and applies nothing.
+        await target.batch([bookkeepingRow(db, name).compile(), ...statements])
       }
     } catch (error) {
+      if (isAlreadyRecorded(error)) {
+        alreadyApplied.push(name)
+        continue
+      }
       if (error instanceof MigrationError) throw error
       const reason = error instanceof Error ? error.message : String(error)
       throw new MigrationError(`migration "${name}" failed and was rolled back: ${reason}`, {
@@ -139,6 +146,11 @@ export async function exportMigrationsSql(migrations: Record<string, Migration>)
     result.push({ name, sql: `${all.map((query) => `${inlineParameters(query)};`).join('\n')}\n` })
   }
   return result
+}
+
+/** Whether `error` is the bookkeeping row of a migration clashing with the same row recorded meanwhile. */
+function isAlreadyRecorded(error: unknown): boolean {
+  return error instanceof UniqueConstraintError && error.table === MIGRATION_TABLE
 }
 
 function bookkeepingTablesDdl(db: Kysely<any>): CompiledQuery[] {

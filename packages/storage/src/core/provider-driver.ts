@@ -1,24 +1,33 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
+import { failWithCallerStack } from './caller-stack.js'
 import { StorageError } from './errors.js'
 import { mapEngineError } from './map-engine-error.js'
 import { type ExecutionPlan, planWithinParameterLimit } from './parameter-limit.js'
-import { toUniformResult } from './uniform-result.js'
 import { normalizeParameters } from './query-parameters.js'
 import type { StorageEngine } from './storage-engine.js'
+import { WorkInFlight } from './work-in-flight.js'
 import { writtenTables } from './written-tables.js'
 
 /**
+ * Lends a connection the way Kysely's executor does: acquired through Kysely, so that the
+ * connection is the one Kysely's `log` wraps, and released when `run` settles.
+ */
+export type ConnectionProvider = <T>(run: (connection: DatabaseConnection) => Promise<T>) => Promise<T>
+
+/**
  * Wraps an engine's Kysely driver with what every adapter must do alike: normalise parameters,
- * respect the engine's parameter limit, map engine errors to typed ones, and report each committed
- * write once (a transaction's writes at its commit, a rolled-back one's never).
+ * respect the engine's parameter limit, map engine errors to typed ones that keep the caller's
+ * stack, report each committed write once (a transaction's writes at its commit, a rolled-back
+ * one's never), and close only when the work already started has finished.
  */
 export class ProviderDriver implements Driver {
   readonly #engine: StorageEngine
   readonly #onCommit: (tables: ReadonlySet<string>) => void
+  readonly #work = new WorkInFlight()
+  readonly #connections = new WeakMap<DatabaseConnection, TrackedConnection>()
   #initialized: Promise<void> | undefined
   #ready = false
-  #closed = false
-  readonly #connections = new WeakMap<DatabaseConnection, TrackedConnection>()
+  #closing: Promise<void> | undefined
 
   constructor(engine: StorageEngine, onCommit: (tables: ReadonlySet<string>) => void) {
     this.#engine = engine
@@ -37,26 +46,28 @@ export class ProviderDriver implements Driver {
     return this.#initialized
   }
 
+  /**
+   * Lends the connection to one query or one transaction; refused once closing has begun. Each
+   * connection lent counts as work in flight until it is released.
+   */
   acquireConnection(): Promise<TrackedConnection> {
-    if (this.#closed) return Promise.reject(this.#closedError())
-    if (!this.#ready) return this.init().then(() => this.acquireConnection())
-    return this.#engine.driver.acquireConnection().then((inner) => {
-      let connection = this.#connections.get(inner)
-      if (!connection) {
-        connection = new TrackedConnection(inner, this.#engine, this.#onCommit)
-        this.#connections.set(inner, connection)
-      }
-      return connection
+    if (this.#closing) return Promise.reject(this.#closedError())
+    this.#work.start()
+    return this.#acquire().catch((error: unknown) => {
+      this.#work.finish()
+      throw error
     })
   }
 
+  // The transaction statements run through the connection Kysely holds, not the engine's inner one:
+  // Kysely's `log` wraps that connection, so it sees them as it sees them with its own drivers.
   async beginTransaction(connection: TrackedConnection, settings: TransactionSettings): Promise<void> {
-    await this.#guard(() => this.#engine.driver.beginTransaction(connection.inner, settings))
+    await this.#guard(() => this.#engine.driver.beginTransaction(connection, settings))
     connection.pendingTables = new Set()
   }
 
   async commitTransaction(connection: TrackedConnection): Promise<void> {
-    await this.#guard(() => this.#engine.driver.commitTransaction(connection.inner))
+    await this.#guard(() => this.#engine.driver.commitTransaction(connection))
     const tables = connection.pendingTables
     connection.pendingTables = undefined
     if (tables?.size) this.#onCommit(tables)
@@ -64,7 +75,7 @@ export class ProviderDriver implements Driver {
 
   async rollbackTransaction(connection: TrackedConnection): Promise<void> {
     connection.pendingTables = undefined
-    await this.#guard(() => this.#engine.driver.rollbackTransaction(connection.inner))
+    await this.#guard(() => this.#engine.driver.rollbackTransaction(connection))
   }
 
   async savepoint(connection: TrackedConnection, name: string, compile: QueryCompiler['compileQuery']) {
@@ -79,41 +90,89 @@ export class ProviderDriver implements Driver {
     await this.#guard(() => this.#savepointCommand('releaseSavepoint', connection, name, compile))
   }
 
-  releaseConnection(connection: TrackedConnection): Promise<void> {
-    return this.#engine.driver.releaseConnection(connection.inner)
-  }
-
-  async destroy(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    if (this.#initialized) await this.#engine.driver.destroy()
+  async releaseConnection(connection: TrackedConnection): Promise<void> {
+    try {
+      await this.#engine.driver.releaseConnection(connection.inner)
+    } finally {
+      this.#work.finish()
+    }
   }
 
   /**
-   * Runs queries atomically: natively where the engine can, otherwise in a transaction on one
-   * connection. Reports the written tables once, after the commit.
+   * Closes once every query, transaction and batch already started has finished; whatever starts
+   * after this was called is refused with `STORAGE_CLOSED`.
    */
-  async executeBatch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
-    this.#assertOpen()
-    const plans = queries.map((query) => planQuery(query, this.#engine))
-    const statements = plans.flatMap((plan) => plan.statements)
-    const connection = this.#engine.executeBatch ? undefined : await this.acquireConnection()
-    let results: QueryResult<unknown>[]
-    try {
-      await this.init()
-      results = await this.#guard(() => executeAtomically(this.#engine, connection?.inner, statements))
-    } finally {
-      if (connection) await this.releaseConnection(connection)
+  destroy(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  /**
+   * Runs queries atomically: natively where the engine can, otherwise in a transaction on a
+   * connection from `provideConnection`, like any transaction of Kysely's. Reports the written
+   * tables once, after the commit.
+   *
+   * @param queries - the compiled queries, in order
+   * @param provideConnection - lends a connection through Kysely, for engines without a native batch
+   */
+  executeBatch(
+    queries: readonly CompiledQuery[],
+    provideConnection: ConnectionProvider,
+  ): Promise<QueryResult<unknown>[]> {
+    if (this.#closing) return Promise.reject(this.#closedError())
+    if (queries.length === 0) return Promise.resolve([])
+    if (!this.#engine.executeBatch) return provideConnection((connection) => this.#transact(connection, queries))
+    this.#work.start()
+    return this.#executeNatively(queries).finally(() => this.#work.finish())
+  }
+
+  async #acquire(): Promise<TrackedConnection> {
+    if (!this.#ready) await this.init()
+    const inner = await this.#engine.driver.acquireConnection()
+    let connection = this.#connections.get(inner)
+    if (!connection) {
+      connection = new TrackedConnection(inner, this.#engine, this.#onCommit)
+      this.#connections.set(inner, connection)
     }
+    return connection
+  }
+
+  async #close(): Promise<void> {
+    await this.#work.drained()
+    if (!this.#initialized) return
+    // An engine that failed halfway through opening may still hold its store: close it all the same.
+    await this.#initialized.catch(() => undefined)
+    await this.#engine.driver.destroy()
+  }
+
+  async #transact(connection: DatabaseConnection, queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    const tracked = connection as TrackedConnection
+    await this.beginTransaction(tracked, {})
+    try {
+      const results: QueryResult<unknown>[] = []
+      for (const query of queries) results.push(await connection.executeQuery(query))
+      await this.commitTransaction(tracked)
+      return results
+    } catch (error) {
+      await this.rollbackTransaction(tracked).catch(() => undefined)
+      throw error
+    }
+  }
+
+  async #executeNatively(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    const executeBatch = this.#engine.executeBatch as NonNullable<StorageEngine['executeBatch']>
+    await this.init()
+    const plans = queries.map((query) => planQuery(query, this.#engine))
+    const results = await this.#guard(() => executeBatch(plans.flatMap((plan) => plan.statements)))
     const tables = new Set<string>()
     for (const query of queries) for (const table of writtenTables(query)) tables.add(table)
     if (tables.size) this.#onCommit(tables)
     let offset = 0
-    return plans.map((plan, index) => {
+    return plans.map((plan) => {
       const count = plan.statements.length
       const merged = plan.merge(results.slice(offset, offset + count))
       offset += count
-      return toUniformResult(queries[index] as CompiledQuery, merged)
+      return merged
     })
   }
 
@@ -129,7 +188,7 @@ export class ProviderDriver implements Driver {
         adapter: this.#engine.adapter,
       })
     }
-    await method.call(this.#engine.driver, connection.inner, name, compile)
+    await method.call(this.#engine.driver, connection, name, compile)
   }
 
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -138,10 +197,6 @@ export class ProviderDriver implements Driver {
     } catch (error) {
       throw mapEngineError(error, this.#engine.adapter)
     }
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw this.#closedError()
   }
 
   #closedError(): StorageError {
@@ -162,42 +217,30 @@ class TrackedConnection implements DatabaseConnection {
     this.#onCommit = onCommit
   }
 
-  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const { adapter, capabilities } = this.#engine
     const max = capabilities.maxBoundParameters
-    if (max !== undefined && query.parameters.length > max) return this.#executePlanned(query)
-    // The common case, kept free of extra promises: one statement within the parameter limit.
-    let statement: CompiledQuery
+    let result: QueryResult<R>
     try {
-      statement = normalizeParameters(query, adapter)
+      result =
+        max !== undefined && query.parameters.length > max
+          ? ((await this.#executePlanned(query)) as QueryResult<R>)
+          : await this.inner.executeQuery<R>(normalizeParameters(query, adapter))
     } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.inner.executeQuery<R>(statement).then(
-      (result) => {
-        this.#recordWrite(query)
-        return toUniformResult(query, result)
-      },
-      (error) => {
-        throw mapEngineError(error, adapter)
-      },
-    )
-  }
-
-  async #executePlanned<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    let result: QueryResult<unknown>
-    try {
-      const plan = planQuery(query, this.#engine)
-      // Inside an open transaction the statements are atomic already; outside, make them so.
-      const results = this.pendingTables
-        ? await executeSequentially(this.inner, plan.statements)
-        : await executeAtomically(this.#engine, this.inner, plan.statements)
-      result = plan.merge(results)
-    } catch (error) {
-      throw mapEngineError(error, this.#engine.adapter)
+      return await failWithCallerStack(error, (cause) => mapEngineError(cause, adapter))
     }
     this.#recordWrite(query)
-    return toUniformResult(query, result as QueryResult<R>)
+    return result
+  }
+
+  /** Runs a query above the engine's parameter limit as the statements that fit. */
+  async #executePlanned(query: CompiledQuery): Promise<QueryResult<unknown>> {
+    const plan = planQuery(query, this.#engine)
+    // Inside an open transaction the statements are atomic already; outside, make them so.
+    const results = this.pendingTables
+      ? await executeSequentially(this.inner, plan.statements)
+      : await executeAtomically(this.#engine, this.inner, plan.statements)
+    return plan.merge(results)
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -221,15 +264,16 @@ function planQuery(query: CompiledQuery, engine: StorageEngine): ExecutionPlan {
   return { ...plan, statements: plan.statements.map((statement) => normalizeParameters(statement, engine.adapter)) }
 }
 
-/** Runs statements all-or-nothing: in the engine's native batch, or in a transaction on `connection`. */
+/**
+ * Runs the statements of one query all-or-nothing: in the engine's native batch, or in a
+ * transaction on the engine's own connection. Kysely's `log` sees the query once, not its parts.
+ */
 async function executeAtomically(
   engine: StorageEngine,
-  connection: DatabaseConnection | undefined,
+  connection: DatabaseConnection,
   statements: readonly CompiledQuery[],
 ): Promise<QueryResult<unknown>[]> {
-  if (statements.length === 0) return []
   if (engine.executeBatch) return engine.executeBatch(statements)
-  if (!connection) throw new Error('executeAtomically needs a connection when the engine has no native batch')
   await engine.driver.beginTransaction(connection, {})
   try {
     const results = await executeSequentially(connection, statements)

@@ -3,10 +3,10 @@ import {
   type Dialect,
   type Driver,
   type Kysely,
-  SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely'
+import { SerialMigrationAdapter } from './serial-migration-adapter.js'
 
 /** Options of {@link sqliteDialect}. */
 export interface SqliteDialectOptions {
@@ -17,8 +17,9 @@ export interface SqliteDialectOptions {
 }
 
 /**
- * SQLite's Kysely dialect around a driver of ours: Kysely's own SQLite adapter, query compiler and
- * (unless replaced) introspector, so every Kysely the library builds compiles SQL the same way.
+ * SQLite's Kysely dialect around a driver of ours: Kysely's own SQLite adapter (with a migration
+ * lock that holds on drivers with several connections), query compiler and (unless replaced)
+ * introspector, so every Kysely the library builds compiles SQL the same way.
  *
  * @param options - the driver, and an introspector to use instead of Kysely's
  */
@@ -26,7 +27,7 @@ export function sqliteDialect(options: SqliteDialectOptions): Dialect {
   const { driver, introspector } = options
   return {
     createDriver: () => driver,
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new SerialMigrationAdapter(),
     createQueryCompiler: () => new SqliteQueryCompiler(),
     createIntrospector: (db) => introspector?.(db) ?? new SqliteIntrospector(db),
   }

@@ -20,7 +20,14 @@ export interface StorageEngine {
   readonly adapter: string
   /** What the engine can do. */
   readonly capabilities: StorageCapabilities
-  /** Executes one query at a time; errors may be the engine's own, the core maps them. */
+  /**
+   * Executes one query at a time; errors may be the engine's own, the core maps them. Its
+   * transaction methods receive the provider's wrapper of the connection (the one Kysely's `log`
+   * sees), so they must run their statements through that connection's `executeQuery`. Results
+   * must be what Kysely's SQLite driver gives: a statement that returns rows gives `rows` only;
+   * any other gives `numAffectedRows` as SQLite's `changes()` counts them (cascades and triggers
+   * excluded; 0 for a statement that changed no row) and `insertId` as `last_insert_rowid()`.
+   */
   readonly driver: Driver
   /** Replaces Kysely's SQLite introspector (for engines with tables it must not read). */
   createIntrospector?(db: Kysely<any>): DatabaseIntrospector

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator, sql } from 'kysely'
+import { type Kysely, type LogEvent, type Migration, Migrator, sql } from 'kysely'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type ChangeEvent,
@@ -13,6 +13,19 @@ import {
 } from '../../src/index.js'
 import { type AdapterHarness, isSelected } from '../support/adapter-harness.js'
 import { integrityCheck, waitFor } from '../support/tab-checks.js'
+import {
+  batchedQueries,
+  describeLogEvent,
+  expectedBatchResults,
+  expectedIntrospection,
+  expectedLoggedQueries,
+  expectedLoggedTransactions,
+  expectedResultShapes,
+  introspection,
+  loggedQueries,
+  loggedTransactions,
+  resultShapes,
+} from './kysely-reference.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
 
 /** How many times each of two racing tabs increments their shared counter. */
@@ -398,16 +411,16 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         ])
       })
 
-      it('gives every result the same shape: rows for reads, rows and counts for writes', async () => {
+      it('gives each result the shape Kysely gives: rows where rows are returned, counts otherwise', async () => {
         await db.insertInto('items').values({ sku: 'A', name: 'a', quantity: 1 }).execute()
         const [deleted, updated, selected] = await storage.batch([
           db.deleteFrom('items').where('sku', '=', 'none').returning('sku'),
           db.updateTable('items').set({ quantity: 2 }).where('sku', '=', 'A'),
           db.selectFrom('items').select('sku'),
         ])
-        expect(deleted).toEqual({ rows: [], numAffectedRows: 0n })
-        expect(updated).toEqual({ rows: [], numAffectedRows: 1n })
-        expect(selected).toEqual({ rows: [{ sku: 'A' }] })
+        expect(deleted).toStrictEqual({ rows: [] })
+        expect(updated).toStrictEqual({ rows: [], numAffectedRows: 1n, insertId: 1n })
+        expect(selected).toStrictEqual({ rows: [{ sku: 'A' }] })
       })
 
       it('applies nothing when a later statement fails', async () => {
@@ -871,7 +884,219 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(await integrityCheck(older.db)).toEqual([{ integrity_check: 'ok' }])
       })
     })
+
+    describe('same as Kysely’s SQLite dialect', () => {
+      /** A second database of this adapter, opened with a `log` that records every event. */
+      const openLogged = async () => {
+        const events: LogEvent[] = []
+        const logged = await harness.open<ConformanceDB>({
+          log: (event) => {
+            events.push(event)
+          },
+        })
+        await logged.migrate(conformanceMigrations)
+        events.length = 0
+        return { events, storage: logged, db: logged.db }
+      }
+
+      const expectTimedAndTyped = (events: readonly LogEvent[]) => {
+        for (const event of events) {
+          expect(event.queryDurationMillis).toBeGreaterThanOrEqual(0)
+          if (event.level === 'error') expect(event.error).toBeInstanceOf(StorageError)
+        }
+      }
+
+      it('logs queries and failures as Kysely does', async () => {
+        const { events, db } = await openLogged()
+        await loggedQueries(db)
+        expect(events.map(describeLogEvent)).toEqual(expectedLoggedQueries)
+        expectTimedAndTyped(events)
+      })
+
+      // Transactions exist only where the adapter can hold one open.
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'logs begin, commit, rollback and savepoint statements as Kysely does, with durations and errors',
+        async () => {
+          const { events, db } = await openLogged()
+          await loggedTransactions(db)
+          expect(events.map(describeLogEvent)).toEqual(expectedLoggedTransactions)
+          expectTimedAndTyped(events)
+          const items = await db.selectFrom('items').select('sku').orderBy('sku').execute()
+          expect(items).toEqual([{ sku: 'S1' }, { sku: 'T1' }])
+        },
+      )
+
+      // Where transactions are not interactive (D1) a batch is one native call; see the adapter's tests.
+      it.skipIf(!capabilities.interactiveTransactions)('logs batch() as the transaction it runs in', async () => {
+        const { events, storage, db } = await openLogged()
+        await storage.batch([
+          db.insertInto('items').values({ sku: 'A', name: 'a' }),
+          db.updateTable('items').set({ quantity: 2 }),
+        ])
+        expect(events.map(describeLogEvent)).toEqual([
+          'query: begin',
+          'query: insert into "items" ("sku", "name") values (?, ?)',
+          'query: update "items" set "quantity" = ?',
+          'query: commit',
+        ])
+      })
+
+      it('gives the same results as Kysely: the same keys, affected-row counts and insert ids', async () => {
+        expect(await resultShapes(db)).toStrictEqual(expectedResultShapes)
+      })
+
+      it('gives from batch() what running each query alone gives', async () => {
+        expect(await storage.batch(batchedQueries(db))).toStrictEqual(expectedBatchResults)
+      })
+
+      it('introspects tables and columns as Kysely does', async () => {
+        expect(await introspection(db)).toStrictEqual(expectedIntrospection)
+      })
+
+      it('keeps the caller in the stack of a StorageError and the engine error as its cause', async () => {
+        const failures: [string, unknown][] = [
+          ['insertDuplicateOutsideTransaction', await insertDuplicateOutsideTransaction(db).catch((e: unknown) => e)],
+          ['batchWithDuplicate', await batchWithDuplicate(storage).catch((e: unknown) => e)],
+        ]
+        if (capabilities.interactiveTransactions) {
+          const inside = await storage
+            .transaction((trx) => insertDuplicateInsideTransaction(trx))
+            .catch((e: unknown) => e)
+          failures.push(['insertDuplicateInsideTransaction', inside])
+        }
+        for (const [caller, failure] of failures) {
+          expect(failure, caller).toBeInstanceOf(UniqueConstraintError)
+          expect((failure as Error).stack, caller).toContain(caller)
+          expect((failure as Error).cause, caller).toBeInstanceOf(Error)
+          expect(((failure as Error).cause as Error).message, caller).toContain('UNIQUE constraint failed')
+        }
+      })
+
+      // Transactions exist only where the adapter can hold one open.
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'keeps the caller in the stack of a StorageError raised by the library itself inside a transaction',
+        async () => {
+          const failure = await storage
+            .transaction((trx) => selectUndefinedInsideTransaction(trx))
+            .catch((e: unknown) => e)
+          expect(failure).toMatchObject({ code: 'INVALID_PARAMETER' })
+          expect((failure as Error).stack).toContain('selectUndefinedInsideTransaction')
+        },
+      )
+
+      it('runs a migration once when Kysely’s Migrator is started several times at once', async () => {
+        let runs = 0
+        const migrations: Record<string, Migration> = {
+          ...conformanceMigrations,
+          '0003_counted': {
+            async up(db: Kysely<any>) {
+              runs++
+              await db.insertInto('categories').values({ name: 'counted' }).execute()
+            },
+          },
+        }
+        const migrators = Array.from(
+          { length: 5 },
+          () => new Migrator({ db, provider: { getMigrations: async () => migrations } }),
+        )
+        const outcomes = await Promise.all(migrators.map((migrator) => migrator.migrateToLatest()))
+        expect(outcomes.map((outcome) => outcome.error)).toEqual(Array(5).fill(undefined))
+        expect(outcomes.flatMap((outcome) => outcome.results ?? []).map((result) => result.migrationName)).toEqual([
+          '0003_counted',
+        ])
+        expect(runs).toBe(1)
+        const counted = await db.selectFrom('categories').select('name').where('name', '=', 'counted').execute()
+        expect(counted).toHaveLength(1)
+      })
+    })
+
+    describe('close with work in flight', () => {
+      it('lets a query started before close() finish, keeps its write and announces it', async () => {
+        const events: ChangeEvent[] = []
+        storage.onChange((event) => events.push(event))
+        const write = db.insertInto('items').values({ sku: 'F', name: 'in flight' }).executeTakeFirstOrThrow()
+        await storage.close()
+        expect((await write).numInsertedOrUpdatedRows).toBe(1n)
+        expect(events).toEqual([{ tables: ['items'], source: 'local' }])
+        if (harness.reopen) {
+          storage = await harness.reopen(storage)
+          db = storage.db
+          expect(await db.selectFrom('items').select('sku').execute()).toEqual([{ sku: 'F' }])
+        }
+      })
+
+      // Transactions exist only where the adapter can hold one open.
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'lets a transaction started before close() finish and commit',
+        async () => {
+          let closing: Promise<void> | undefined
+          const committed = storage.transaction(async (trx) => {
+            await trx.insertInto('items').values({ sku: 'T1', name: 'before close' }).execute()
+            closing = storage.close()
+            await trx.insertInto('items').values({ sku: 'T2', name: 'after close began' }).execute()
+            return 'committed'
+          })
+          expect(await committed).toBe('committed')
+          await closing
+          if (harness.reopen) {
+            storage = await harness.reopen(storage)
+            db = storage.db
+            const rows = await db.selectFrom('items').select('sku').orderBy('sku').execute()
+            expect(rows).toEqual([{ sku: 'T1' }, { sku: 'T2' }])
+          }
+        },
+      )
+
+      it('refuses queries, batches, transactions and migrations started after close() began', async () => {
+        const inFlight = db.insertInto('items').values({ sku: 'F', name: 'in flight' }).execute()
+        const closing = storage.close()
+        const refused = await Promise.all([
+          db
+            .selectFrom('items')
+            .selectAll()
+            .execute()
+            .catch((e: unknown) => e),
+          storage.batch([db.insertInto('items').values({ sku: 'B', name: 'b' })]).catch((e: unknown) => e),
+          storage.migrate(conformanceMigrations).catch((e: unknown) => e),
+          ...(capabilities.interactiveTransactions
+            ? [
+                storage.transaction(async () => 'never').catch((e: unknown) => e),
+                db
+                  .transaction()
+                  .execute(async () => 'never')
+                  .catch((e: unknown) => e),
+              ]
+            : []),
+        ])
+        for (const failure of refused) {
+          expect(failure).toBeInstanceOf(StorageError)
+          expect(failure).toMatchObject({ code: 'STORAGE_CLOSED' })
+        }
+        await expect(inFlight).resolves.toHaveLength(1)
+        await closing
+      })
+    })
   })
+}
+
+async function insertDuplicateOutsideTransaction(db: Kysely<ConformanceDB>): Promise<void> {
+  await db.insertInto('categories').values({ name: 'tools' }).execute()
+}
+
+async function insertDuplicateInsideTransaction(trx: Kysely<ConformanceDB>): Promise<void> {
+  await trx.insertInto('categories').values({ name: 'parts' }).execute()
+}
+
+async function selectUndefinedInsideTransaction(trx: Kysely<ConformanceDB>): Promise<void> {
+  await trx
+    .selectFrom('items')
+    .selectAll()
+    .where('sku', '=', undefined as unknown as string)
+    .execute()
+}
+
+async function batchWithDuplicate(storage: StorageProvider<ConformanceDB>): Promise<void> {
+  await storage.batch([storage.db.insertInto('categories').values({ name: 'tools' })])
 }
 
 /** Reads the counter item's quantity and writes it back plus one, in one transaction; resolves to the value read. */

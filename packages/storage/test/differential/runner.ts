@@ -1,5 +1,6 @@
 import { StorageError } from '../../src/index.js'
-import { buildRead, buildWrite, type Command } from './commands.js'
+import type { QueryResult } from 'kysely'
+import { buildRead, buildWrite, type Command, type WriteCommand } from './commands.js'
 import { emptyTables } from './schema.js'
 import type { DifferentialTarget } from './targets.js'
 
@@ -23,8 +24,10 @@ async function apply(target: DifferentialTarget, command: Command): Promise<unkn
     case 'reopen':
       await target.reopen?.()
       return 'reopened'
-    case 'batch':
-      return target.provider.batch(command.commands.map((write) => buildWrite(db, write)))
+    case 'batch': {
+      const results = await target.provider.batch(command.commands.map((write) => buildWrite(db, write)))
+      return results.map((result, index) => withoutStaleInsertId(command.commands[index] as WriteCommand, result))
+    }
     case 'selectThings':
     case 'selectThingsWithOwners':
     case 'totalsByOwner':
@@ -32,6 +35,18 @@ async function apply(target: DifferentialTarget, command: Command): Promise<unkn
     default:
       return buildWrite(db, command).execute()
   }
+}
+
+/**
+ * An update's or delete's `insertId` is SQLite's `last_insert_rowid()`, as with Kysely's SQLite
+ * driver: the rowid of whatever the connection inserted last, which a reopen resets. It says
+ * nothing about the write, so it is not compared; an insert's is.
+ */
+function withoutStaleInsertId(command: WriteCommand, result: QueryResult<unknown>): QueryResult<unknown> {
+  if (command.kind === 'insertOwners' || command.kind === 'insertThings' || command.kind === 'upsertThing')
+    return result
+  const { insertId: _stale, ...rest } = result
+  return rest
 }
 
 async function contents(target: DifferentialTarget): Promise<unknown> {

@@ -1,4 +1,10 @@
-import { createStorage, type StorageAdapter, type StorageCapabilities, type StorageProvider } from '../../src/index.js'
+import {
+  createStorage,
+  type KyselyOptions,
+  type StorageAdapter,
+  type StorageCapabilities,
+  type StorageProvider,
+} from '../../src/index.js'
 
 /** The adapters a harness can stand for; `ADAPTERS` lists some of these names. */
 export const ADAPTER_NAMES = ['sqlite', 'd1', 'indexeddb', 'local-storage'] as const
@@ -17,8 +23,12 @@ export interface AdapterHarness {
   readonly adapter: AdapterName
   /** What the adapter declares; the suites gate their cases on it. */
   readonly capabilities: StorageCapabilities
-  /** A provider on a new, empty database. */
-  open<DB>(): Promise<StorageProvider<DB>>
+  /**
+   * A provider on a new, empty database.
+   *
+   * @param options - Kysely options (a `log`) the adapter is made with, for every provider on the database
+   */
+  open<DB>(options?: KyselyOptions): Promise<StorageProvider<DB>>
   /**
    * Closes every provider on `provider`'s database and opens the database again, as a restarted
    * app would. Present exactly where `capabilities.persistent`.
@@ -35,12 +45,15 @@ export interface AdapterHarness {
   dispose(): Promise<void>
 }
 
-/** One database of a harness: the adapters that reach it, and how to delete it. */
+/**
+ * One database of a harness: the adapters that reach it, each made with the Kysely options the
+ * database was opened with, and how to delete it.
+ */
 export interface HarnessDatabase {
   /** An adapter on the database, for its first provider and for each reopen. */
-  adapter(): StorageAdapter | Promise<StorageAdapter>
+  adapter(options: KyselyOptions): StorageAdapter | Promise<StorageAdapter>
   /** An adapter on the database as another tab would open it; needed where tabs sync. */
-  tabAdapter?(): StorageAdapter | Promise<StorageAdapter>
+  tabAdapter?(options: KyselyOptions): StorageAdapter | Promise<StorageAdapter>
   /** Deletes what the database left behind, once its providers are closed. */
   remove?(): unknown
 }
@@ -65,6 +78,7 @@ export interface HarnessDefinition {
 export function defineHarness(definition: HarnessDefinition): AdapterHarness {
   interface OpenDatabase {
     readonly database: HarnessDatabase
+    readonly options: KyselyOptions
     readonly providers: StorageProvider<unknown>[]
   }
   const { name, adapter, capabilities } = definition
@@ -99,17 +113,17 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
     name,
     adapter,
     capabilities,
-    async open<DB>() {
-      const open: OpenDatabase = { database: await definition.newDatabase(), providers: [] }
+    async open<DB>(options: KyselyOptions = {}) {
+      const open: OpenDatabase = { database: await definition.newDatabase(), options, providers: [] }
       databases.push(open)
-      return openOn<DB>(open, open.database.adapter())
+      return openOn<DB>(open, open.database.adapter(options))
     },
     ...(capabilities.persistent
       ? {
           async reopen<DB>(provider: StorageProvider<any>) {
             const open = ownerOf(provider)
             await closeAll(open)
-            return openOn<DB>(open, open.database.adapter())
+            return openOn<DB>(open, open.database.adapter(open.options))
           },
         }
       : {}),
@@ -118,7 +132,7 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
           openTab<DB>(provider: StorageProvider<any>) {
             const open = ownerOf(provider)
             if (!open.database.tabAdapter) throw new Error(`${name} syncs tabs but its databases give no tabAdapter`)
-            return openOn<DB>(open, open.database.tabAdapter())
+            return openOn<DB>(open, open.database.tabAdapter(open.options))
           },
         }
       : {}),

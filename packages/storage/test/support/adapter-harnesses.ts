@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { IDBFactory } from 'fake-indexeddb'
 import { d1Adapter } from '../../src/d1.js'
+import type { KyselyOptions } from '../../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../../src/indexeddb.js'
 import { localStorageAdapter } from '../../src/local-storage.js'
 import { sqliteAdapter } from '../../src/sqlite.js'
@@ -32,7 +33,7 @@ export const adapterHarnesses = {
       name: 'sqlite (memory)',
       adapter: 'sqlite',
       capabilities: { ...sqliteCapabilities, persistent: false },
-      newDatabase: () => ({ adapter: () => sqliteAdapter() }),
+      newDatabase: () => ({ adapter: (options) => sqliteAdapter(options) }),
     }),
 
   sqliteFile: () =>
@@ -43,7 +44,7 @@ export const adapterHarnesses = {
       newDatabase() {
         const dir = tempDir('sqlite')
         const filename = join(dir.path, 'test.sqlite')
-        return { adapter: () => sqliteAdapter({ filename }), remove: dir.remove }
+        return { adapter: (options) => sqliteAdapter({ ...options, filename }), remove: dir.remove }
       },
     }),
 
@@ -56,7 +57,7 @@ export const adapterHarnesses = {
       async newDatabase() {
         const { reconnect } = await pool.fresh()
         // Each open takes a new binding to the database, so a reopen reads what D1 stored.
-        return { adapter: async () => d1Adapter({ database: await reconnect() }) }
+        return { adapter: async (options) => d1Adapter({ ...options, database: await reconnect() }) }
       },
       dispose: () => pool.dispose(),
     })
@@ -69,12 +70,13 @@ export const adapterHarnesses = {
       capabilities: browserCapabilities,
       newDatabase() {
         // One origin: its IndexedDB and its locks. Tabs announce commits on Node's BroadcastChannel.
-        const options = {
+        const origin = {
           name: `test-${run}-${++databases}`,
           indexedDB: new IDBFactory(),
           locks: new InPageLockManager(),
         }
-        return { adapter: () => indexedDbAdapter(options), tabAdapter: () => indexedDbAdapter(options) }
+        const tab = (options: KyselyOptions) => indexedDbAdapter({ ...options, ...origin })
+        return { adapter: tab, tabAdapter: tab }
       },
     }),
 
@@ -88,9 +90,9 @@ export const adapterHarnesses = {
         const name = `test-${run}-${++databases}`
         const locks = new InPageLockManager()
         // Every provider is a tab of its own, a reopened one too: a reload is a new window.
-        const tab = () => {
+        const tab = (options: KyselyOptions) => {
           const { storage, window } = origin.openTab()
-          return localStorageAdapter({ name, storage, storageEvents: window, locks })
+          return localStorageAdapter({ ...options, name, storage, storageEvents: window, locks })
         }
         return { adapter: tab, tabAdapter: tab, remove: () => origin.close() }
       },

@@ -1,3 +1,4 @@
+import type { KyselyOptions } from '../../src/index.js'
 import { indexedDbAdapter } from '../../src/indexeddb.js'
 import { localStorageAdapter, localStorageKeyPrefix } from '../../src/local-storage.js'
 import { type AdapterHarness, defineHarness } from './adapter-harness.js'
@@ -20,7 +21,7 @@ export const chromiumAdapterHarnesses = {
       newDatabase() {
         const name = `test-${run}-${++databases}`
         // A second tab shares the page's IndexedDB, navigator.locks and BroadcastChannel.
-        const adapter = () => indexedDbAdapter({ name })
+        const adapter = (options: KyselyOptions) => indexedDbAdapter({ ...options, name })
         return { adapter, tabAdapter: adapter, remove: () => deleteIndexedDb(name) }
       },
     }),
@@ -34,14 +35,14 @@ export const chromiumAdapterHarnesses = {
         const name = `test-${run}-${++databases}`
         const frames: HTMLIFrameElement[] = []
         return {
-          adapter: () => localStorageAdapter({ name }),
+          adapter: (options) => localStorageAdapter({ ...options, name }),
           // Browsers fire storage events in the other documents of the origin only, so a second
           // tab is a same-origin frame: its own localStorage object and its own window.
-          tabAdapter() {
+          tabAdapter(options) {
             const frame = document.body.appendChild(document.createElement('iframe'))
             frames.push(frame)
             const tab = frame.contentWindow as Window
-            return localStorageAdapter({ name, storage: tab.localStorage, storageEvents: tab })
+            return localStorageAdapter({ ...options, name, storage: tab.localStorage, storageEvents: tab })
           },
           remove() {
             for (const frame of frames.splice(0)) frame.remove()

@@ -1,24 +1,32 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { UnsupportedOperationError } from '../../core/errors.js'
 import { toD1Parameters, toQueryResult } from './d1-query-result.js'
+import { returnsRows } from './returns-rows.js'
 
 /**
- * kysely-d1's connection, with its results brought to the shape the other adapters give. Its own
- * results carry `numUpdatedOrDeletedRows`, a field Kysely dropped in 0.23 and warns about on the
- * console ("outdated driver/plugin detected") whenever a result has it; the results returned here
- * are built afresh without it.
+ * A connection to D1 whose results have the shape Kysely's SQLite driver gives. Statements that
+ * return rows run on kysely-d1's connection, with its results rebuilt: they carry
+ * `numUpdatedOrDeletedRows`, a field Kysely dropped in 0.23 and warns about on the console
+ * ("outdated driver/plugin detected"), and a stale `insertId`. Writes go to `executeWrite`, which
+ * counts the rows they change as SQLite does.
  */
 export class D1Connection implements DatabaseConnection {
-  readonly #inner: DatabaseConnection
+  readonly #reads: DatabaseConnection
+  readonly #executeWrite: (query: CompiledQuery) => Promise<QueryResult<unknown>>
 
-  /** @param inner - a connection of kysely-d1's driver */
-  constructor(inner: DatabaseConnection) {
-    this.#inner = inner
+  /**
+   * @param reads - a connection of kysely-d1's driver
+   * @param executeWrite - runs a statement that returns no rows
+   */
+  constructor(reads: DatabaseConnection, executeWrite: (query: CompiledQuery) => Promise<QueryResult<unknown>>) {
+    this.#reads = reads
+    this.#executeWrite = executeWrite
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await this.#inner.executeQuery({ ...query, parameters: toD1Parameters(query) })
-    return toQueryResult<R>(query, { rows: result.rows, changes: result.numAffectedRows, lastRowId: result.insertId })
+    if (!returnsRows(query)) return (await this.#executeWrite(query)) as QueryResult<R>
+    const result = await this.#reads.executeQuery({ ...query, parameters: toD1Parameters(query) })
+    return toQueryResult<R>({ rows: result.rows, changes: undefined, ownChanges: undefined, lastRowId: undefined })
   }
 
   streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {

@@ -1,17 +1,26 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely'
 import { StorageUnavailableError, UnsupportedOperationError } from '../../core/errors.js'
 import { D1Connection } from './d1-connection.js'
-import type { D1Database } from './d1-database.js'
+import type { D1Database, D1PreparedStatement, D1Result } from './d1-database.js'
 import { toD1Parameters, toQueryResult } from './d1-query-result.js'
+import { returnsRows } from './returns-rows.js'
 
 /**
- * A Kysely driver for a D1 binding: single queries run through kysely-d1's driver (its results
- * reshaped by {@link D1Connection}); what kysely-d1 lacks is added here: atomic batches through
- * `D1Database.batch()`, and transactions refused with a pointer to them.
+ * Reads SQLite's own count of the rows the statement before it changed. D1's `meta.changes` counts
+ * the rows of cascades and triggers too; Kysely's SQLite driver reports `changes()`.
+ */
+const OWN_CHANGES = 'select changes() as changes'
+
+/**
+ * A Kysely driver for a D1 binding. Statements that return rows run through kysely-d1's driver;
+ * what kysely-d1 lacks is added here: writes that report SQLite's own affected-row count (each
+ * write is sent in one batch with a read of `changes()` after it: atomic, one round trip), atomic
+ * batches through `D1Database.batch()`, and transactions refused with a pointer to them.
  */
 export class D1Driver implements Driver {
   readonly #database: D1Database
   #inner: Driver | undefined
+  #ownChanges: D1PreparedStatement | undefined
 
   /** @param database - the D1 binding */
   constructor(database: D1Database) {
@@ -24,21 +33,37 @@ export class D1Driver implements Driver {
     // which our structural D1Database has.
     this.#inner = new D1Dialect({ database: this.#database as never }).createDriver()
     await this.#inner.init()
+    // One prepared statement serves every write: it binds nothing.
+    this.#ownChanges = this.#database.prepare(OWN_CHANGES)
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new D1Connection(await (this.#inner as Driver).acquireConnection())
+    const reads = await (this.#inner as Driver).acquireConnection()
+    return new D1Connection(reads, (query) => this.#executeWrite(query))
   }
 
-  /** Runs the queries in ONE `D1Database.batch()` call: D1 applies all of them or none. */
+  /**
+   * Runs the queries in ONE `D1Database.batch()` call: D1 applies all of them or none. Each write
+   * is followed by a read of `changes()`, so that its result counts as SQLite does.
+   */
   async executeBatch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
-    const statements = queries.map((query) => this.#database.prepare(query.sql).bind(...toD1Parameters(query)))
+    const readOwnChanges = this.#ownChanges as D1PreparedStatement
+    const statements: D1PreparedStatement[] = []
+    const counted = queries.map((query) => {
+      statements.push(this.#database.prepare(query.sql).bind(...toD1Parameters(query)))
+      const write = !returnsRows(query)
+      if (write) statements.push(readOwnChanges)
+      return write
+    })
     const results = await this.#database.batch(statements)
-    return results.map((result, index) => {
-      if (result.error) throw new Error(result.error)
-      return toQueryResult(queries[index] as CompiledQuery, {
+    let next = 0
+    return counted.map((write) => {
+      const result = resultOf(results[next++])
+      const ownChanges = write ? ownChangesOf(resultOf(results[next++])) : undefined
+      return toQueryResult({
         rows: result.results ?? [],
         changes: result.meta.changes,
+        ownChanges,
         lastRowId: result.meta.last_row_id,
       })
     })
@@ -66,6 +91,23 @@ export class D1Driver implements Driver {
 
   /** The binding belongs to the Workers runtime; there is nothing to close. */
   async destroy(): Promise<void> {}
+
+  async #executeWrite(query: CompiledQuery): Promise<QueryResult<unknown>> {
+    const [result] = await this.executeBatch([query])
+    return result as QueryResult<unknown>
+  }
+}
+
+function resultOf(result: D1Result | undefined): D1Result {
+  if (!result) throw new Error('D1 answered a batch with fewer results than statements')
+  // Older D1 runtimes answered errors instead of throwing them.
+  if (result.error) throw new Error(result.error)
+  return result
+}
+
+function ownChangesOf(result: D1Result): number {
+  const row = result.results?.[0] as { changes?: unknown } | undefined
+  return Number(row?.changes ?? 0)
 }
 
 type KyselyD1 = typeof import('kysely-d1')

@@ -14,6 +14,7 @@ import {
 interface MasterRow {
   name: string
   type: string
+  sql: string | null
 }
 
 interface ColumnRow {
@@ -26,7 +27,8 @@ interface ColumnRow {
 }
 
 /**
- * Reads tables and columns like Kysely's SQLite introspector, minus D1's internal `_cf_*` tables:
+ * Reads tables and columns as Kysely's SQLite introspector does, with the same metadata, minus D1's
+ * internal `_cf_*` tables:
  * they are listed in `sqlite_master`, but D1 refuses to read their columns (`SQLITE_AUTH`), which
  * would fail every `db.introspection` call and Kysely's `Migrator`.
  */
@@ -53,7 +55,7 @@ export class D1Introspector implements DatabaseIntrospector {
         ? visible
         : visible.where('sqlite_master.name', 'not in', [DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE])
     }
-    const tables: MasterRow[] = await listed(this.#db.selectFrom('sqlite_master').select(['name', 'type']))
+    const tables: MasterRow[] = await listed(this.#db.selectFrom('sqlite_master').select(['name', 'type', 'sql']))
       .orderBy('name')
       .execute()
     const columns: ColumnRow[] = await listed(
@@ -73,10 +75,7 @@ export class D1Introspector implements DatabaseIntrospector {
       .execute()
     return tables.map((table) => {
       const own = columns.filter((column) => column.table === table.name)
-      const primaryKey = own.filter((column) => column.pk > 0)
-      // A lone INTEGER PRIMARY KEY is SQLite's rowid: it numbers new rows by itself.
-      const rowid =
-        primaryKey.length === 1 && primaryKey[0]?.type.toLowerCase() === 'integer' ? primaryKey[0].name : undefined
+      const autoIncrementing = autoIncrementingColumn(table, own)
       return {
         name: table.name,
         isView: table.type === 'view',
@@ -84,8 +83,9 @@ export class D1Introspector implements DatabaseIntrospector {
           name: column.name,
           dataType: column.type,
           isNullable: column.notnull === 0,
-          isAutoIncrementing: column.name === rowid,
+          isAutoIncrementing: column.name === autoIncrementing,
           hasDefaultValue: column.dflt_value !== null,
+          comment: undefined,
         })),
       }
     })
@@ -94,4 +94,21 @@ export class D1Introspector implements DatabaseIntrospector {
   async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
     return { tables: await this.getTables(options) }
   }
+}
+
+/**
+ * The column that numbers new rows by itself, found as Kysely's SQLite introspector finds it: the
+ * first word of the part of the table's definition that says `autoincrement`, or else a lone
+ * `INTEGER PRIMARY KEY` (SQLite's rowid).
+ */
+function autoIncrementingColumn(table: MasterRow, columns: readonly ColumnRow[]): string | undefined {
+  const declared = table.sql
+    ?.split(/[(),]/)
+    .find((part) => part.toLowerCase().includes('autoincrement'))
+    ?.trimStart()
+    .split(/\s+/)[0]
+    ?.replace(/["`]/g, '')
+  if (declared) return declared
+  const primaryKey = columns.filter((column) => column.pk > 0)
+  return primaryKey.length === 1 && primaryKey[0]?.type.toLowerCase() === 'integer' ? primaryKey[0].name : undefined
 }

@@ -1,24 +1,33 @@
-import { type CompiledQuery, type QueryResult, SelectQueryNode } from 'kysely'
+import type { CompiledQuery, QueryResult } from 'kysely'
 import { StorageError } from '../../core/errors.js'
 
-/** What D1 reported for one statement, from a single query or from one slot of a batch. */
+/** What D1 reported for one statement, with SQLite's own count of the rows it changed. */
 export interface D1Outcome {
+  /** The rows D1 returned. */
   rows: readonly unknown[]
-  changes: number | bigint | undefined
-  lastRowId: number | bigint | null | undefined
+  /** D1's `meta.changes`: every row the statement changed, rows of cascades and triggers included. */
+  changes: number | undefined
+  /** `changes()` read right after the statement, in the same batch; absent for a statement that returns rows. */
+  ownChanges: number | undefined
+  /** D1's `meta.last_row_id`: `last_insert_rowid()` after the statement. */
+  lastRowId: number | null | undefined
 }
 
 /**
- * Brings D1's answer to the shape the other adapters give: blobs as `Uint8Array` (D1 returns
- * arrays of byte values), and for writes the affected-row count (also when it is 0) and the
- * inserted rowid as bigints. Reads carry rows only, as on sqlite.
+ * Brings D1's answer to the shape Kysely's SQLite driver gives: blobs as `Uint8Array` (D1 returns
+ * arrays of byte values); a statement that returns rows gives its rows only; any other gives the
+ * rows it changed as SQLite's `changes()` counts them, not D1's count, which includes cascaded
+ * rows, and the last inserted rowid.
  */
-export function toQueryResult<R>(query: CompiledQuery, outcome: D1Outcome): QueryResult<R> {
+export function toQueryResult<R>(outcome: D1Outcome): QueryResult<R> {
   const rows = outcome.rows.map(withBlobsAsBytes) as R[]
-  if (query.query !== undefined && SelectQueryNode.is(query.query)) return { rows }
+  if (outcome.ownChanges === undefined || rows.length > 0) return { rows }
+  // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete, so
+  // a statement that changed nothing (a schema statement) reports 0 instead.
+  const changed = outcome.changes !== 0
   return {
     rows,
-    numAffectedRows: BigInt(outcome.changes ?? 0),
+    numAffectedRows: BigInt(changed ? outcome.ownChanges : 0),
     ...(outcome.lastRowId === undefined || outcome.lastRowId === null ? {} : { insertId: BigInt(outcome.lastRowId) }),
   }
 }

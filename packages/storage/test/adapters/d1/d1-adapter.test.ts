@@ -1,7 +1,8 @@
 import { D1Dialect } from 'kysely-d1'
-import { type Generated, Kysely, type Migration, Migrator, SqliteIntrospector, sql } from 'kysely'
+import { type Generated, Kysely, type Migration, Migrator, type RawBuilder, SqliteIntrospector, sql } from 'kysely'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { d1Adapter } from '../../../src/d1.js'
+import { sqliteAdapter } from '../../../src/sqlite.js'
 import {
   createStorage,
   exportMigrationsSql,
@@ -100,7 +101,8 @@ describe('d1 adapter on Miniflare', () => {
       const result = await db.insertInto('readings').values(readings(10_000)).executeTakeFirstOrThrow()
       expect(result.numInsertedOrUpdatedRows).toBe(10_000n)
       expect(binding.roundTrips).toBe(1)
-      expect(binding.statements).toBe(400) // 25 rows of 4 parameters per statement
+      // 25 rows of 4 parameters per statement, each followed by the read of its own changes()
+      expect(binding.statements).toBe(800)
       const stats = await db
         .selectFrom('readings')
         .select((eb) => [
@@ -131,7 +133,7 @@ describe('d1 adapter on Miniflare', () => {
         taken: taken as unknown as string,
       }))
       await db.insertInto('readings').values(rows).execute()
-      expect(binding.statements).toBe(3)
+      expect(binding.statements).toBe(3 * 2)
       const stored = await db
         .selectFrom('readings')
         .select(['flag', 'taken'])
@@ -233,9 +235,38 @@ describe('d1 adapter on Miniflare', () => {
         .catch((error: unknown) => error)
       expect(failure).toBeInstanceOf(UniqueConstraintError)
       expect(binding.roundTrips).toBe(1)
-      expect(binding.statements).toBe(1 + 4 + 1)
+      expect(binding.statements).toBe((1 + 4 + 1) * 2)
       expect(await db.selectFrom('owners').selectAll().execute()).toEqual([])
       expect(await db.selectFrom('readings').selectAll().execute()).toEqual([])
+    })
+
+    it('logs a split insert once, and does not log batch(), one call to D1', async () => {
+      const events: string[] = []
+      const logged = await createStorage<BulkDB>({
+        adapters: d1Adapter({
+          database: (await pool.fresh()).database,
+          log: (event) => {
+            events.push(`${event.level}: ${event.query.sql.slice(0, 40)}`)
+          },
+        }),
+      })
+      await logged.migrate(schema)
+      events.length = 0
+      await logged.db
+        .insertInto('owners')
+        .values(Array.from({ length: 150 }, (_, index) => ({ name: `o${index}` })))
+        .execute()
+      expect(events).toEqual(['query: insert into "owners" ("name") values (?)'])
+      events.length = 0
+      await logged.batch([logged.db.insertInto('owners').values({ name: 'batched' })])
+      expect(events).toEqual([])
+      expect(
+        await logged.db
+          .selectFrom('owners')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .executeTakeFirst(),
+      ).toEqual({ count: 151 })
+      await logged.close()
     })
 
     it('refuses transactions, through the provider and through Kysely, pointing to batch()', async () => {
@@ -264,9 +295,10 @@ describe('d1 adapter on Miniflare', () => {
         },
       })
       expect(report.applied).toEqual(['0003_tags'])
-      // bookkeeping tables (1 batch of 3), the applied list (1 query), then the migration: 3 statements + its row
+      // bookkeeping tables (1 batch of 3), the applied list (1 query), then the migration: its row and
+      // its 3 statements; each write is followed by the read of its own changes()
       expect(binding.roundTrips).toBe(3)
-      expect(binding.statements).toBe(3 + 1 + 4)
+      expect(binding.statements).toBe(3 * 2 + 1 + 4 * 2)
     })
 
     it('refuses a migration that reads midway, applying nothing of it', async () => {
@@ -302,6 +334,34 @@ describe('d1 adapter on Miniflare', () => {
         'readings',
       ])
       await migrated.close()
+    })
+
+    it('applies each migration once when two providers on one database migrate at the same moment', async () => {
+      // Two providers on one D1 database stand for two Workers isolates: nothing in memory is
+      // shared, only the database.
+      const { database, reconnect } = await pool.fresh()
+      const providers = [
+        await createStorage<BulkDB>({ adapters: d1Adapter({ database }) }),
+        await createStorage<BulkDB>({ adapters: d1Adapter({ database: await reconnect() }) }),
+      ]
+      const migrations: Record<string, Migration> = {
+        ...schema,
+        '0003_seed': {
+          async up(db: Kysely<any>) {
+            await db.insertInto('owners').values({ name: 'seeded once' }).execute()
+          },
+        },
+      }
+      const reports = await Promise.all(providers.map((provider) => provider.migrate(migrations)))
+      for (const name of Object.keys(migrations)) {
+        expect(reports.filter((report) => report.applied.includes(name))).toHaveLength(1)
+        expect(reports.filter((report) => report.alreadyApplied.includes(name))).toHaveLength(1)
+      }
+      const shared = providers[0]?.db as Kysely<BulkDB>
+      expect(await shared.selectFrom('owners').select('name').execute()).toEqual([{ name: 'seeded once' }])
+      const recorded = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(shared)
+      expect(recorded.rows.map((row) => row.name)).toEqual(['0001_readings', '0002_pets', '0003_seed'])
+      await Promise.all(providers.map((provider) => provider.close()))
     })
 
     it('lets Kysely’s own Migrator apply migrations on D1', async () => {
@@ -342,6 +402,52 @@ describe('d1 adapter on Miniflare', () => {
         ['taken', false],
       ])
     })
+  })
+})
+
+// The differences docs/provider-api.md lists for D1, each run beside the sqlite adapter.
+describe('d1 differs from SQLite elsewhere', () => {
+  let d1: StorageProvider<BulkDB>
+  let local: StorageProvider<BulkDB>
+
+  beforeEach(async () => {
+    d1 = await createStorage<BulkDB>({ adapters: d1Adapter({ database: (await pool.fresh()).database }) })
+    local = await createStorage<BulkDB>({ adapters: sqliteAdapter() })
+  })
+
+  afterEach(async () => {
+    await d1.close()
+    await local.close()
+  })
+
+  const outcome = (query: RawBuilder<unknown>, storage: StorageProvider<BulkDB>) =>
+    query.execute(storage.db).then(
+      (result) => ({ rows: result.rows }),
+      (error: StorageError) => ({ code: error.code, message: error.message }),
+    )
+
+  it('refuses temporary tables and views with SQLITE_AUTH', async () => {
+    for (const statement of [sql`create temp table scratch (a)`, sql`create temp view scratch_view as select 1`]) {
+      expect(await outcome(statement, d1)).toMatchObject({
+        code: 'QUERY_FAILED',
+        message: /not authorized: SQLITE_AUTH/,
+      })
+      expect(await outcome(statement, local)).toEqual({ rows: [] })
+    }
+    expect(await outcome(sql`create view kept_view as select 1 as one`, d1)).toEqual({ rows: [] })
+  })
+
+  it('takes a double-quoted name that matches no column for a string literal', async () => {
+    expect(await outcome(sql`select "hello" as greeting`, d1)).toEqual({ rows: [{ greeting: 'hello' }] })
+    expect(await outcome(sql`select "hello" as greeting`, local)).toMatchObject({
+      code: 'QUERY_FAILED',
+      message: /no such column: "hello"/,
+    })
+  })
+
+  it('refuses pragma integrity_check but runs quick_check', async () => {
+    expect(await outcome(sql`pragma integrity_check`, d1)).toMatchObject({ message: /not authorized/ })
+    expect(await outcome(sql`pragma quick_check`, d1)).toEqual({ rows: [{ quick_check: 'ok' }] })
   })
 })
 
