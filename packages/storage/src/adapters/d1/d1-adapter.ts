@@ -113,10 +113,10 @@ export function d1Adapter(options: D1AdapterOptions): StorageAdapter {
  * response.headers.set('x-d1-bookmark', d1Bookmark(storage) ?? '')
  * ```
  */
-export function d1Bookmark(storage: StorageProvider<unknown>): string | null {
-  const session = sessions.get(storage)
+export function d1Bookmark<DB>(storage: StorageProvider<DB>): string | null {
+  const session = sessions.get(storage as StorageProvider<unknown>)
   if (session) return session.getBookmark()
-  if (primaryOnly.has(storage)) return null
+  if (primaryOnly.has(storage as StorageProvider<unknown>)) return null
   throw new UnsupportedOperationError(
     `d1Bookmark() reads the session of a provider opened by d1Adapter; this one is ${storage.adapter}'s`,
     { adapter: storage.adapter },
