@@ -90,8 +90,8 @@ describe('d1 sessions (Miniflare)', () => {
       storage.db.insertInto('notes').values([{ title: 'a' }, { title: 'b' }]),
       storage.db.selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('count')),
     ])
-    expect(inserted.numAffectedRows).toBe(2n)
-    expect(count.rows).toEqual([{ count: 2 }])
+    expect(inserted?.numAffectedRows).toBe(2n)
+    expect(count?.rows).toEqual([{ count: 2 }])
     const after = d1Bookmark(storage) as string
     expect(after > before).toBe(true)
 
