@@ -23,6 +23,7 @@ const expected = {
     'CheckConstraintError',
     'ConstraintError',
     'ForeignKeyConstraintError',
+    'LimitExceededError',
     'MigrationError',
     'NotNullConstraintError',
     'StorageError',
@@ -35,7 +36,7 @@ const expected = {
     'exportMigrationsSql',
   ],
   './sqlite': ['sqliteAdapter'],
-  './d1': ['d1Adapter'],
+  './d1': ['d1Adapter', 'd1Bookmark'],
   './indexeddb': ['InPageLockManager', 'deleteIndexedDbDatabase', 'indexedDbAdapter'],
   './local-storage': [
     'InPageLockManager',
