@@ -2,7 +2,10 @@ import type { DurableObjectStorage } from '../../src/durable-object.js'
 
 /** The part of a Durable Object's `ctx` the tests use. */
 export interface TestDurableObjectState {
-  readonly storage: DurableObjectStorage & { deleteAll(): Promise<void> }
+  readonly storage: DurableObjectStorage & {
+    deleteAll(): Promise<void>
+    put(key: string, value: unknown): Promise<void>
+  }
 }
 
 /** A Durable Object namespace binding, as far as the tests use it. */
