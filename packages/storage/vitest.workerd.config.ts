@@ -18,6 +18,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/workerd/**/*.test.ts'],
+    // The reference half of the differential run, in Node: better-sqlite3 does not run in workerd.
+    globalSetup: ['./test/workerd/differential-reference.ts'],
     testTimeout: 30_000,
   },
 })
