@@ -5,6 +5,7 @@ export const entries = {
   index: 'src/index.ts',
   sqlite: 'src/sqlite.ts',
   d1: 'src/d1.ts',
+  'durable-object': 'src/durable-object.ts',
   indexeddb: 'src/indexeddb.ts',
   'local-storage': 'src/local-storage.ts',
   auto: 'src/auto/browser.ts',

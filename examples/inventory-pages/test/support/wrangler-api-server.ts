@@ -55,7 +55,7 @@ export async function startWranglerApiServer(options: { apiToken?: string } = {}
   child.stderr?.on('data', (chunk) => (output += chunk))
   const url = `http://127.0.0.1:${port}`
   const close = async () => {
-    await stop(child)
+    await stopWrangler(child)
     rmSync(persistDir, { recursive: true, force: true })
   }
   try {
@@ -67,10 +67,11 @@ export async function startWranglerApiServer(options: { apiToken?: string } = {}
   return { url, close }
 }
 
-async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+/** Polls `/api/health` until it answers, for at most 45 s; fails early when wrangler exits. */
+export async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 45_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler pages dev exited with ${child.exitCode}:\n${output()}`)
+    if (child.exitCode !== null) throw new Error(`wrangler exited with ${child.exitCode}:\n${output()}`)
     const ready = await fetch(`${url}/api/health`).then(
       (response) => response.ok,
       () => false,
@@ -78,11 +79,11 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
     if (ready) return
     await new Promise((done) => setTimeout(done, 200))
   }
-  throw new Error(`wrangler pages dev did not answer within 45 s:\n${output()}`)
+  throw new Error(`wrangler did not answer within 45 s:\n${output()}`)
 }
 
 /** Stops wrangler and the workerd it started (its process group). */
-async function stop(child: ChildProcess): Promise<void> {
+export async function stopWrangler(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return
   const exited = new Promise((done) => child.once('exit', done))
   process.kill(-child.pid, 'SIGTERM')

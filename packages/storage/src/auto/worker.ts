@@ -1,5 +1,6 @@
 // The `workerd` and `worker` build of `@inventory/storage/auto`; its types are those of `browser.ts`.
 import { d1Adapter } from '../adapters/d1/d1-adapter.js'
+import { durableObjectAdapter } from '../adapters/durable-object/durable-object-adapter.js'
 import { StorageUnavailableError } from '../core/errors.js'
 import type { StorageAdapter } from '../core/storage-provider.js'
 import type { AutoAdaptersOptions } from './auto-adapters-options.js'
@@ -7,10 +8,11 @@ import type { AutoAdaptersOptions } from './auto-adapters-options.js'
 export type { AutoAdaptersOptions }
 
 /**
- * The candidate adapters for Cloudflare Workers and Pages Functions: D1 through its binding.
+ * The candidate adapters for Cloudflare Workers and Pages Functions: the SQLite storage of the
+ * Durable Object the code runs in, when `durableObject` is given, then D1 through its binding.
  *
- * @param options - the database name and the D1 binding, which is required here
- * @throws {@link StorageUnavailableError} when no D1 binding is given
+ * @param options - the database name, and the D1 binding or the Durable Object's `ctx.storage`
+ * @throws {@link StorageUnavailableError} when neither is given
  * @example
  * ```ts
  * import { createStorage } from '@inventory/storage'
@@ -25,11 +27,14 @@ export type { AutoAdaptersOptions }
  * ```
  */
 export function autoAdapters(options: AutoAdaptersOptions): StorageAdapter[] {
-  if (!options.d1) {
+  if (!options.d1 && !options.durableObject) {
     throw new StorageUnavailableError(
-      `autoAdapters({ name: '${options.name}' }) runs in a Worker but was given no D1 binding: bind a D1 database (for example as DB in wrangler.toml) and pass autoAdapters({ name, d1: env.DB })`,
+      `autoAdapters({ name: '${options.name}' }) runs in a Worker but was given no D1 binding: bind a D1 database (for example as DB in wrangler.toml) and pass autoAdapters({ name, d1: env.DB }), or inside a SQLite-backed Durable Object pass autoAdapters({ name, durableObject: ctx.storage })`,
       { adapter: 'd1' },
     )
   }
-  return [d1Adapter({ database: options.d1 })]
+  const candidates: StorageAdapter[] = []
+  if (options.durableObject) candidates.push(durableObjectAdapter({ storage: options.durableObject }))
+  if (options.d1) candidates.push(d1Adapter({ database: options.d1 }))
+  return candidates
 }

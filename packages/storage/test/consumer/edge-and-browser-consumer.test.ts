@@ -106,6 +106,74 @@ await miniflare.dispose()
     expect(JSON.parse(output.trim().split('\n').pop() ?? '')).toEqual(expected)
   })
 
+  it('bundles into a Worker whose SQLite-backed Durable Object runs the durable-object adapter in workerd', () => {
+    project.write(
+      'object-worker.mjs',
+      `import { DurableObject } from 'cloudflare:workers'
+import { createStorage, UniqueConstraintError } from '@inventory/storage'
+import { durableObjectAdapter } from '@inventory/storage/durable-object'
+
+export class Notes extends DurableObject {
+  async fetch() {
+    const storage = await createStorage({ adapters: durableObjectAdapter({ storage: this.ctx.storage }) })
+    const report = await storage.migrate(${migration})
+    const kept = await storage.transaction(async (trx) => {
+      await trx.insertInto('notes').values({ id: 1, text: 'first' }).execute()
+      const row = await trx.selectFrom('notes').select('text').where('id', '=', 1).executeTakeFirstOrThrow()
+      return row.text
+    })
+    let unique = false
+    try {
+      await storage.transaction((trx) => trx.insertInto('notes').values({ id: 2, text: 'first' }).execute())
+    } catch (error) {
+      unique = error instanceof UniqueConstraintError && error.table === 'notes'
+    }
+    const rows = await storage.db.selectFrom('notes').selectAll().execute()
+    await storage.close()
+    return Response.json({ adapter: storage.adapter, applied: report.applied, rows, unique, kept })
+  }
+}
+
+export default {
+  fetch(request, env) {
+    return env.NOTES.get(env.NOTES.idFromName('notes')).fetch(request)
+  },
+}
+`,
+    )
+    const bundle = project.run('npx', [
+      'esbuild',
+      'object-worker.mjs',
+      ...workerBundleFlags,
+      '--external:cloudflare:*',
+      '--outfile=object-dist/worker.js',
+    ])
+    expect(bundle.status, bundle.output).toBe(0)
+    const code = readFileSync(join(project.path, 'object-dist/worker.js'), 'utf8')
+    expect(code).not.toMatch(/better-sqlite3|kysely-d1|from ["']node:|require\(["']node:/)
+    project.write(
+      'run-object-worker.mjs',
+      `import { Miniflare } from 'miniflare'
+const miniflare = new Miniflare({
+  modules: true,
+  scriptPath: 'object-dist/worker.js',
+  durableObjects: { NOTES: { className: 'Notes', useSQLite: true } },
+  compatibilityDate: '2025-09-01',
+})
+const response = await miniflare.dispatchFetch('http://worker/')
+console.log(await response.text())
+await miniflare.dispose()
+`,
+    )
+    const { status, output } = project.run('node', ['run-object-worker.mjs'])
+    expect(status, output).toBe(0)
+    expect(JSON.parse(output.trim().split('\n').pop() ?? '')).toEqual({
+      ...expected,
+      adapter: 'durable-object',
+      kept: 'first',
+    })
+  })
+
   it('builds with Vite for the browser and keeps data across a reload in Chromium', async () => {
     project.write('index.html', '<!doctype html><title>notes</title><script type="module" src="/main.js"></script>\n')
     project.write(

@@ -5,6 +5,7 @@ const entryPoints = {
   '.': () => import('../../src/index.js'),
   './sqlite': () => import('../../src/sqlite.js'),
   './d1': () => import('../../src/d1.js'),
+  './durable-object': () => import('../../src/durable-object.js'),
   './indexeddb': () => import('../../src/indexeddb.js'),
   './local-storage': () => import('../../src/local-storage.js'),
   './auto [browser]': () => import('../../src/auto/browser.js'),
@@ -37,6 +38,7 @@ const expected = {
   ],
   './sqlite': ['sqliteAdapter'],
   './d1': ['d1Adapter', 'd1Bookmark'],
+  './durable-object': ['durableObjectAdapter'],
   './indexeddb': ['InPageLockManager', 'deleteIndexedDbDatabase', 'indexedDbAdapter'],
   './local-storage': [
     'InPageLockManager',

@@ -84,7 +84,7 @@ export default {
       missing: {
         name: 'StorageUnavailableError',
         message:
-          "[@inventory/storage] [d1] autoAdapters({ name: 'app' }) runs in a Worker but was given no D1 binding: bind a D1 database (for example as DB in wrangler.toml) and pass autoAdapters({ name, d1: env.DB })",
+          "[@inventory/storage] [d1] autoAdapters({ name: 'app' }) runs in a Worker but was given no D1 binding: bind a D1 database (for example as DB in wrangler.toml) and pass autoAdapters({ name, d1: env.DB }), or inside a SQLite-backed Durable Object pass autoAdapters({ name, durableObject: ctx.storage })",
       },
     })
   }, 60_000)

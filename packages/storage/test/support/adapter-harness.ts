@@ -7,7 +7,7 @@ import {
 } from '../../src/index.js'
 
 /** The adapters a harness can stand for; `ADAPTERS` lists some of these names. */
-export const ADAPTER_NAMES = ['sqlite', 'd1', 'indexeddb', 'local-storage'] as const
+export const ADAPTER_NAMES = ['sqlite', 'd1', 'durable-object', 'indexeddb', 'local-storage'] as const
 
 /** One of {@link ADAPTER_NAMES}. */
 export type AdapterName = (typeof ADAPTER_NAMES)[number]
