@@ -23,6 +23,12 @@ export {
   UniqueConstraintError,
   UnsupportedOperationError,
 } from './core/errors.js'
+export {
+  type LiveQuery,
+  type LiveQueryObserver,
+  type LiveQueryUnsubscribe,
+  liveQuery,
+} from './core/live-query.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
 export type { StorageEngine } from './core/storage-engine.js'
 export type {

@@ -33,6 +33,7 @@ const expected = {
     'createProvider',
     'createStorage',
     'exportMigrationsSql',
+    'liveQuery',
   ],
   './sqlite': ['sqliteAdapter'],
   './d1': ['d1Adapter'],
