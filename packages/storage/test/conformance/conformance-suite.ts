@@ -26,6 +26,7 @@ import {
   loggedTransactions,
   resultShapes,
 } from './kysely-reference.js'
+import { describeCopyData } from './copy-data-cases.js'
 import { describeDatabaseFiles } from './database-file-cases.js'
 import { describeLiveQueries } from './live-query-cases.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
@@ -890,6 +891,8 @@ export function runConformanceSuite(harness: AdapterHarness): void {
     describeLiveQueries(harness)
 
     describeDatabaseFiles(harness)
+
+    describeCopyData(harness)
 
     describe('same as Kysely’s SQLite dialect', () => {
       /** A second database of this adapter, opened with a `log` that records every event. */

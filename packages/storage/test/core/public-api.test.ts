@@ -30,6 +30,7 @@ const expected = {
     'StorageUnavailableError',
     'UniqueConstraintError',
     'UnsupportedOperationError',
+    'copyData',
     'createProvider',
     'createStorage',
     'exportDatabase',
