@@ -77,8 +77,10 @@ interface ColumnShape {
  * @returns the rows copied per table
  * @example
  * ```ts
- * import { copyData } from '@inventory/storage'
+ * import { copyData, createStorage } from '@inventory/storage'
+ * import { d1Adapter } from '@inventory/storage/d1'
  *
+ * const server = await createStorage<Database>({ adapters: d1Adapter({ database: env.DB }) })
  * await server.migrate(migrations)
  * const report = await copyData(storage, server, {
  *   onProgress: ({ table, rows, totalRows }) => console.log(`${table}: ${rows}/${totalRows}`),

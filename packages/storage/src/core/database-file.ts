@@ -31,7 +31,7 @@ interface ProviderFileConnection extends DatabaseConnection {
  * `sqlite` provider with `copyData` and export that). Waits for the transaction under way, if any.
  *
  * @param storage - the provider to read
- * @returns the file's bytes; the file is in rollback-journal mode, whatever mode the database uses
+ * @returns the file's bytes, a copy of its own; the file is in rollback-journal mode, whatever mode the database uses
  * @example
  * ```ts
  * import { exportDatabase } from '@inventory/storage'
@@ -40,7 +40,7 @@ interface ProviderFileConnection extends DatabaseConnection {
  * const link = URL.createObjectURL(new Blob([file], { type: 'application/vnd.sqlite3' }))
  * ```
  */
-export function exportDatabase(storage: StorageProvider<any>): Promise<Uint8Array> {
+export function exportDatabase(storage: StorageProvider<any>): Promise<Uint8Array<ArrayBuffer>> {
   return withDatabaseFile(storage, 'export', async (file) => toRollbackJournalMode(await file.exportDatabase()))
 }
 
@@ -130,8 +130,9 @@ export function databasePageSize(bytes: Uint8Array): number {
  * A copy of the file marked as a rollback-journal database (header bytes 18–19), as SQLite's own
  * backup of a WAL database is: the file then opens alone, without its `-wal` and `-shm` companions.
  */
-function toRollbackJournalMode(bytes: Uint8Array): Uint8Array {
-  if (bytes[18] === 1 && bytes[19] === 1) return bytes
+function toRollbackJournalMode(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  // Always a copy of its own: the caller may keep it while the database changes, and a plain
+  // ArrayBuffer is what Blob, Response and fetch accept.
   const copy = bytes.slice()
   copy[18] = 1
   copy[19] = 1
