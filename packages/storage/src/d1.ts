@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { type D1AdapterOptions, d1Adapter } from './adapters/d1/d1-adapter.js'
-export type { D1Database, D1PreparedStatement, D1Result } from './adapters/d1/d1-database.js'
+export { type D1AdapterOptions, d1Adapter, d1Bookmark } from './adapters/d1/d1-adapter.js'
+export type { D1Database, D1DatabaseSession, D1PreparedStatement, D1Result } from './adapters/d1/d1-database.js'

@@ -1,3 +1,4 @@
+import { D1_BOOKMARK_HEADER, laterBookmark } from '../api/d1-bookmark-header.js'
 import type { Overview } from '../domain/inventory.js'
 import type { ImportPreview } from '../domain/inventory-csv.js'
 import type { Item, Movement, MovementWithItem } from '../domain/schema.js'
@@ -88,6 +89,12 @@ function describeStatus(response: Response): string {
  * function that answers the same requests from the API handler running in the page.
  */
 export class ApiInventoryClient implements InventoryClient {
+  /**
+   * The D1 session bookmark of the server's last answer, sent back with every request so reads
+   * see this page's own writes even when a D1 read replica answers (servers on D1 only).
+   */
+  #bookmark: string | null = null
+
   constructor(
     readonly description: string,
     private readonly send: (request: Request) => Promise<Response>,
@@ -139,6 +146,7 @@ export class ApiInventoryClient implements InventoryClient {
     const write = method !== 'GET'
     const token = write ? await this.token(renewToken) : null
     if (token) headers.set('authorization', `Bearer ${token}`)
+    if (this.#bookmark) headers.set(D1_BOOKMARK_HEADER, this.#bookmark)
     const request = new Request(new URL(path, location.origin), {
       method,
       headers,
@@ -150,6 +158,7 @@ export class ApiInventoryClient implements InventoryClient {
     } catch {
       throw new InventoryRequestError(0, 'the server cannot be reached; check your connection and try again')
     }
+    this.#bookmark = laterBookmark(this.#bookmark, response.headers.get(D1_BOOKMARK_HEADER))
     if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, expected, true)
     return readApiResponse<T>(response, expected)
   }

@@ -13,6 +13,7 @@ export type StorageErrorCode =
   | 'FOREIGN_KEY_CONSTRAINT'
   | 'CHECK_CONSTRAINT'
   | 'QUOTA_EXCEEDED'
+  | 'LIMIT_EXCEEDED'
   | 'UNSUPPORTED_OPERATION'
   | 'STORAGE_UNAVAILABLE'
   | 'MIGRATION_FAILED'
@@ -144,6 +145,38 @@ export class StorageQuotaError extends StorageError {
   constructor(message: string, options: StorageErrorOptions) {
     super('QUOTA_EXCEEDED', message, options)
     this.name = 'StorageQuotaError'
+  }
+}
+
+/** Which of the engine's limits a {@link LimitExceededError} hit. */
+export type StorageLimit =
+  /** The SQL text of one statement is too long (D1: 100,000 bytes). */
+  | 'statement-length'
+  /** One string, blob or row is too big (D1: 2 MB). */
+  | 'value-size'
+  /** One statement binds too many parameters (D1: 100; SQLite: 32,766). */
+  | 'bound-parameters'
+  /** A table has too many columns (D1: 100; SQLite: 2,000). */
+  | 'columns'
+  /** One Worker invocation sent more queries than its plan allows (D1: 50 free, 1,000 paid). */
+  | 'queries-per-invocation'
+
+/**
+ * A statement went past one of the engine's limits; it did nothing. Unlike a quota, the same
+ * request fails again until it is written differently: the message says how.
+ */
+export class LimitExceededError extends StorageError {
+  /** The limit that was hit. */
+  readonly limit: StorageLimit
+
+  /**
+   * @param message - which limit, and how to stay within it
+   * @param options - adapter, cause and the limit
+   */
+  constructor(message: string, options: StorageErrorOptions & { limit: StorageLimit }) {
+    super('LIMIT_EXCEEDED', message, options)
+    this.name = 'LimitExceededError'
+    this.limit = options.limit
   }
 }
 

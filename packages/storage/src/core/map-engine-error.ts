@@ -2,8 +2,10 @@ import {
   CheckConstraintError,
   type ConstraintErrorOptions,
   ForeignKeyConstraintError,
+  LimitExceededError,
   NotNullConstraintError,
   StorageError,
+  type StorageLimit,
   StorageQuotaError,
   UniqueConstraintError,
 } from './errors.js'
@@ -24,8 +26,44 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
   if (isQuotaError(error)) {
     return new StorageQuotaError(`storage is full; the write was rolled back (${message})`, { adapter, cause: error })
   }
+  const limit = ENGINE_LIMITS.find(({ pattern }) => pattern.test(message))
+  if (limit) {
+    return new LimitExceededError(`${limit.advice} (${message})`, { adapter, cause: error, limit: limit.limit })
+  }
   return new StorageError('QUERY_FAILED', message, { adapter, cause: error })
 }
+
+// SQLite's own sentences for its limits (every engine), and the Workers runtime's for D1's
+// per-invocation query cap.
+const ENGINE_LIMITS: readonly { pattern: RegExp; limit: StorageLimit; advice: string }[] = [
+  {
+    pattern: /statement too long/i,
+    limit: 'statement-length',
+    advice: 'the SQL text of this statement is longer than the engine allows; bind values as parameters or split it',
+  },
+  {
+    pattern: /string or blob too big|row too big/i,
+    limit: 'value-size',
+    advice:
+      'a value or row is bigger than the engine allows; store large files elsewhere (R2, a file) and keep a key here',
+  },
+  {
+    pattern: /too many SQL variables/i,
+    limit: 'bound-parameters',
+    advice: 'this statement binds more parameters than the engine allows; split it into smaller statements',
+  },
+  {
+    pattern: /too many columns/i,
+    limit: 'columns',
+    advice: 'the table or result has more columns than the engine allows; split the table',
+  },
+  {
+    pattern: /too many (?:API requests|subrequests) by single worker invocation/i,
+    limit: 'queries-per-invocation',
+    advice:
+      'this Worker invocation sent more queries than its plan allows; do fewer per request, for example by sending related statements in one batch()',
+  },
+]
 
 type ConstraintKind = 'UNIQUE' | 'NOT NULL' | 'FOREIGN KEY' | 'CHECK'
 

@@ -3,6 +3,7 @@ import { mapEngineError } from '../../src/core/map-engine-error.js'
 import {
   CheckConstraintError,
   ForeignKeyConstraintError,
+  LimitExceededError,
   NotNullConstraintError,
   StorageError,
   StorageQuotaError,
@@ -118,6 +119,22 @@ describe('mapEngineError, for each engine’s wording of the same failure', () =
     expect(
       mapEngineError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), 'sqlite'),
     ).toBeInstanceOf(StorageQuotaError)
+  })
+
+  it.each([
+    ['statement-length', 'D1_ERROR: statement too long: SQLITE_TOOBIG'],
+    ['value-size', 'D1_ERROR: string or blob too big: SQLITE_TOOBIG'],
+    ['value-size', 'string or blob too big'],
+    ['bound-parameters', 'D1_ERROR: too many SQL variables at offset 207: SQLITE_ERROR'],
+    ['columns', 'D1_ERROR: too many columns on wide: SQLITE_ERROR'],
+    ['queries-per-invocation', 'Too many API requests by single worker invocation.'],
+    ['queries-per-invocation', 'Too many subrequests by single Worker invocation.'],
+  ])('maps an engine limit to LimitExceededError (%s): %s', (limit, message) => {
+    const cause = new Error(message)
+    const error = mapEngineError(cause, 'd1')
+    expect(error).toBeInstanceOf(LimitExceededError)
+    expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', limit, adapter: 'd1', cause })
+    expect(error.message).toContain(message)
   })
 
   it('wraps any other failure as QUERY_FAILED and passes typed errors through', () => {

@@ -23,6 +23,7 @@ const expected = {
     'CheckConstraintError',
     'ConstraintError',
     'ForeignKeyConstraintError',
+    'LimitExceededError',
     'MigrationError',
     'NotNullConstraintError',
     'StorageError',
@@ -39,7 +40,7 @@ const expected = {
     'liveQuery',
   ],
   './sqlite': ['sqliteAdapter'],
-  './d1': ['d1Adapter'],
+  './d1': ['d1Adapter', 'd1Bookmark'],
   './indexeddb': ['InPageLockManager', 'deleteIndexedDbDatabase', 'indexedDbAdapter'],
   './local-storage': [
     'InPageLockManager',

@@ -8,6 +8,21 @@ export interface D1Database {
   prepare(query: string): D1PreparedStatement
   /** Runs statements atomically, in order, in one round trip. */
   batch(statements: D1PreparedStatement[]): Promise<D1Result[]>
+  /**
+   * Starts a session of the Sessions API (read replication): its queries run on replicas no older
+   * than the constraint or bookmark given. Only needed for `d1Adapter`'s `session` option.
+   */
+  withSession?(constraintOrBookmark?: string): D1DatabaseSession
+}
+
+/** A session of D1's Sessions API: a {@link D1Database} that also tracks how recent its reads are. */
+export interface D1DatabaseSession {
+  /** Compiles a statement that runs in this session. */
+  prepare(query: string): D1PreparedStatement
+  /** Runs statements atomically in this session. */
+  batch(statements: D1PreparedStatement[]): Promise<D1Result[]>
+  /** The bookmark of the latest query this session ran, `null` before its first. */
+  getBookmark(): string | null
 }
 
 /** The part of a D1 prepared statement this adapter uses. */
