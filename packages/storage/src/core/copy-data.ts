@@ -38,7 +38,10 @@ const MIGRATION_TABLES = new Set(['kysely_migration', 'kysely_migration_lock'])
 const READ_CHUNK_ROWS = 2000
 /** Rows per insert statement where the target sets no parameter limit. */
 const MAX_ROWS_PER_INSERT = 500
-/** Statements per D1 batch: one batch is one atomic unit, and D1 bounds what one call may carry. */
+/**
+ * Statements waiting, at the end of a chunk read, that make a D1 batch worth sending: one batch is
+ * one atomic unit, and D1 bounds what one call may carry.
+ */
 const STATEMENTS_PER_BATCH = 50
 
 interface TableShape {
