@@ -7,7 +7,14 @@
  */
 export { createProvider, type KyselyOptions } from './core/create-provider.js'
 export { type AdapterSelection, type CreateStorageOptions, createStorage } from './core/create-storage.js'
-export { type CopyDataOptions, type CopyProgress, type CopyReport, copyData } from './core/copy-data.js'
+export {
+  type AbortSignalLike,
+  type CopiedTable,
+  type CopyDataOptions,
+  type CopyProgress,
+  type CopyReport,
+  copyData,
+} from './core/copy-data.js'
 export { exportDatabase, importDatabase } from './core/database-file.js'
 export {
   CheckConstraintError,

@@ -19,13 +19,32 @@ export interface CopyDataOptions {
   /** Called after each chunk of rows is written. */
   readonly onProgress?: (progress: CopyProgress) => void
   /** Stops the copy between chunks; where the copy is atomic, nothing of it stays. */
-  readonly signal?: AbortSignal
+  readonly signal?: AbortSignalLike
+}
+
+/**
+ * The part of an `AbortSignal` {@link copyData} reads, typed here so that projects without the DOM
+ * or Node type libraries can use the package: any `AbortSignal` fits.
+ */
+export interface AbortSignalLike {
+  /** Whether the signal was aborted. */
+  readonly aborted: boolean
+  /** Why: what the copy rejects with once aborted. */
+  readonly reason?: unknown
+}
+
+/** One table {@link copyData} copied. */
+export interface CopiedTable {
+  /** The table's name. */
+  readonly name: string
+  /** The rows copied into it. */
+  readonly rows: number
 }
 
 /** What {@link copyData} did. */
 export interface CopyReport {
   /** Rows copied per table, in the order they were written (parents before children). */
-  readonly tables: readonly { readonly name: string; readonly rows: number }[]
+  readonly tables: readonly CopiedTable[]
   /** Rows copied in all. */
   readonly rows: number
   /** Whether the target applied the whole copy as one atomic unit (false on D1 beyond one batch). */
@@ -100,7 +119,7 @@ export async function copyData(
     throw new StorageError('INVALID_PARAMETER', 'copyData needs two different providers', { adapter: to.adapter })
   }
   const { signal, onProgress } = options
-  signal?.throwIfAborted()
+  throwIfAborted(signal)
   const sourceShapes = await readShapes(from.db)
   const targetShapes = await readShapes(to.db)
   const selected = selectTables(sourceShapes, options.tables, from.adapter)
@@ -126,7 +145,7 @@ export async function copyData(
       const totalRows = counts.get(table.name) ?? 0
       let rows = 0
       for await (const chunk of readChunks(from.db, table)) {
-        signal?.throwIfAborted()
+        throwIfAborted(signal)
         const size = rowsPerInsert(table)
         for (let start = 0; start < chunk.length; start += size) {
           await write.statement(
@@ -142,7 +161,7 @@ export async function copyData(
       }
       copied.push({ name: table.name, rows })
     }
-    signal?.throwIfAborted()
+    throwIfAborted(signal)
     return copied
   })
   return {
@@ -349,4 +368,8 @@ async function* readChunks(db: Kysely<any>, table: TableShape): AsyncGenerator<R
     yield rows.map(({ __copy_rowid, ...row }) => row)
     if (rows.length < READ_CHUNK_ROWS) return
   }
+}
+
+function throwIfAborted(signal: AbortSignalLike | undefined): void {
+  if (signal?.aborted) throw signal.reason
 }
