@@ -8,6 +8,15 @@
 export { createProvider, type KyselyOptions } from './core/create-provider.js'
 export { type AdapterSelection, type CreateStorageOptions, createStorage } from './core/create-storage.js'
 export {
+  type AbortSignalLike,
+  type CopiedTable,
+  type CopyDataOptions,
+  type CopyProgress,
+  type CopyReport,
+  copyData,
+} from './core/copy-data.js'
+export { exportDatabase, importDatabase } from './core/database-file.js'
+export {
   CheckConstraintError,
   ConstraintError,
   type ConstraintErrorOptions,
@@ -25,6 +34,12 @@ export {
   UniqueConstraintError,
   UnsupportedOperationError,
 } from './core/errors.js'
+export {
+  type LiveQuery,
+  type LiveQueryObserver,
+  type LiveQueryUnsubscribe,
+  liveQuery,
+} from './core/live-query.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
 export type { StorageEngine } from './core/storage-engine.js'
 export type {

@@ -1,3 +1,4 @@
+import type { MemoryFile } from './memory-file.js'
 import type { PageSync } from './page-sync.js'
 import type { ChangeChannel, CommitAnnouncement, WebLockManager } from './tab-coordination.js'
 
@@ -48,6 +49,11 @@ export class WriteSession {
 
   get version(): number {
     return this.#pages.version
+  }
+
+  /** The database file the session stores. */
+  get file(): MemoryFile {
+    return this.#pages.file
   }
 
   /** Takes the writers' lock and catches up with other tabs. */

@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import { failWithCallerStack } from './caller-stack.js'
+import type { DatabaseFileConnection } from './database-file.js'
 import { StorageError } from './errors.js'
 import { mapEngineError } from './map-engine-error.js'
 import { type ExecutionPlan, planWithinParameterLimit } from './parameter-limit.js'
@@ -245,6 +246,29 @@ class TrackedConnection implements DatabaseConnection {
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
     return this.inner.streamQuery(normalizeParameters(query, this.#engine.adapter), chunkSize)
+  }
+
+  /** The engine connection's whole-file access (export and import), where it has one. */
+  databaseFile(): DatabaseFileConnection | undefined {
+    const inner = this.inner as Partial<DatabaseFileConnection>
+    if (typeof inner.exportDatabase !== 'function' || typeof inner.importDatabase !== 'function') return undefined
+    return {
+      exportDatabase: () => this.#guard(() => (inner as DatabaseFileConnection).exportDatabase()),
+      importDatabase: (bytes) => this.#guard(() => (inner as DatabaseFileConnection).importDatabase(bytes)),
+    }
+  }
+
+  /** Reports tables replaced outside any query (an imported file) as one committed write. */
+  announce(tables: readonly string[]): void {
+    if (tables.length) this.#onCommit(new Set(tables))
+  }
+
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      throw mapEngineError(error, this.#engine.adapter)
+    }
   }
 
   #recordWrite(query: CompiledQuery): void {

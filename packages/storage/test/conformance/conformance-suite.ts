@@ -26,6 +26,9 @@ import {
   loggedTransactions,
   resultShapes,
 } from './kysely-reference.js'
+import { describeCopyData } from './copy-data-cases.js'
+import { describeDatabaseFiles } from './database-file-cases.js'
+import { describeLiveQueries } from './live-query-cases.js'
 import { type ConformanceDB, conformanceMigrations } from './schema.js'
 
 /** How many times each of two racing tabs increments their shared counter. */
@@ -884,6 +887,12 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(await integrityCheck(older.db)).toEqual([{ integrity_check: 'ok' }])
       })
     })
+
+    describeLiveQueries(harness)
+
+    describeDatabaseFiles(harness)
+
+    describeCopyData(harness)
 
     describe('same as Kysely’s SQLite dialect', () => {
       /** A second database of this adapter, opened with a `log` that records every event. */

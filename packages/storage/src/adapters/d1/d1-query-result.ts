@@ -33,11 +33,17 @@ export function toQueryResult<R>(outcome: D1Outcome): QueryResult<R> {
 }
 
 /**
- * The query's parameters as D1 binds them: D1 refuses bigints, so those within JavaScript's safe
+ * The query's parameters as D1 binds them: blobs as plain Uint8Arrays; D1 refuses bigints, so those within JavaScript's safe
  * integer range go as numbers and larger ones are refused with a clear error instead of losing digits.
  */
 export function toD1Parameters(query: CompiledQuery): unknown[] {
   return query.parameters.map((value, index) => {
+    // A Uint8Array subclass (Node's Buffer, as better-sqlite3 returns blobs) goes as a plain
+    // Uint8Array on the same bytes: Miniflare's binding proxy rebuilds views by class name and
+    // knows no Buffer, and no binding needs more than the bytes.
+    if (value instanceof Uint8Array && value.constructor !== Uint8Array) {
+      return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    }
     if (typeof value !== 'bigint') return value
     if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value)
     throw new StorageError(

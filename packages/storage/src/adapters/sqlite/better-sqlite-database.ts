@@ -11,6 +11,8 @@ export interface BetterSqliteDatabase {
   close(): unknown
   /** Whether the database is still open. */
   readonly open: boolean
+  /** The database as the bytes of a SQLite file (better-sqlite3 7.1 and later). */
+  serialize?(): Uint8Array
 }
 
 /** The part of a better-sqlite3 `Statement` this adapter uses. */
@@ -23,6 +25,10 @@ export interface BetterSqliteStatement {
   run(parameters: readonly unknown[]): BetterSqliteRunResult
   /** Runs a statement that returns rows and yields them one by one. */
   iterate(parameters: readonly unknown[]): IterableIterator<unknown>
+  /** Makes the statement return rows as arrays (used to copy rows without naming columns twice). */
+  raw?(toggle?: boolean): BetterSqliteStatement
+  /** Makes the statement return integers as bigints, so none above 2^53 loses precision. */
+  safeIntegers?(toggle?: boolean): BetterSqliteStatement
 }
 
 /** What better-sqlite3 reports after a write. */

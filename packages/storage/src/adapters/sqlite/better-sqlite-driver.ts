@@ -3,7 +3,9 @@ import { SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
 import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
 import { StatementCache } from '../../core/statement-cache.js'
+import type { DatabaseFileConnection } from '../../core/database-file.js'
 import type { BetterSqliteDatabase, BetterSqliteStatement } from './better-sqlite-database.js'
+import { importSqliteFile, type OpenDatabaseFile } from './sqlite-file-import.js'
 
 /** Options of {@link BetterSqliteDriver}. */
 export interface BetterSqliteDriverOptions {
@@ -13,6 +15,8 @@ export interface BetterSqliteDriverOptions {
   ownsDatabase: boolean
   /** How many prepared statements to keep. */
   statementCacheSize: number
+  /** Opens a SQLite file's bytes as a database of its own, for `importDatabase`. */
+  openFile: OpenDatabaseFile
 }
 
 /** Longer statements (huge multi-row inserts) are not kept: they are rarely repeated and hold memory. */
@@ -35,7 +39,7 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
 
   async init(): Promise<void> {
     this.#database = await this.#options.database()
-    this.#connection = new BetterSqliteConnection(this.#database, this.#options.statementCacheSize)
+    this.#connection = new BetterSqliteConnection(this.#database, this.#options)
   }
 
   acquireConnection(): Promise<DatabaseConnection> {
@@ -54,12 +58,14 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
   }
 }
 
-class BetterSqliteConnection implements DatabaseConnection {
+class BetterSqliteConnection implements DatabaseConnection, DatabaseFileConnection {
   readonly #database: BetterSqliteDatabase
+  readonly #openFile: OpenDatabaseFile
   readonly statements: StatementCache<BetterSqliteStatement>
 
-  constructor(database: BetterSqliteDatabase, statementCacheSize: number) {
+  constructor(database: BetterSqliteDatabase, { statementCacheSize, openFile }: BetterSqliteDriverOptions) {
     this.#database = database
+    this.#openFile = openFile
     // better-sqlite3 frees statements when they are collected: nothing to finalize.
     this.statements = new StatementCache({
       capacity: statementCacheSize,
@@ -77,6 +83,18 @@ class BetterSqliteConnection implements DatabaseConnection {
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  async exportDatabase(): Promise<Uint8Array> {
+    const database = this.#database
+    if (!database.serialize)
+      throw new Error('this better-sqlite3 handle has no serialize(); use better-sqlite3 7.1 or later')
+    const file = database.serialize()
+    return new Uint8Array(file.buffer, file.byteOffset, file.byteLength)
+  }
+
+  importDatabase(bytes: Uint8Array): Promise<readonly string[]> {
+    return importSqliteFile(this.#database, bytes, this.#openFile)
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

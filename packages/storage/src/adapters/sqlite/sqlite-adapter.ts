@@ -60,6 +60,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapte
         },
         ownsDatabase: !config.database,
         statementCacheSize: config.statementCacheSize ?? 256,
+        openFile: async (bytes) => new (await loadBetterSqlite())(Buffer.from(bytes)),
       })
       return createProvider<DB>(
         {
@@ -78,7 +79,7 @@ export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapte
   }
 }
 
-type BetterSqliteConstructor = new (filename: string) => BetterSqliteDatabase
+type BetterSqliteConstructor = new (filename: string | Buffer) => BetterSqliteDatabase
 
 async function loadBetterSqlite(): Promise<BetterSqliteConstructor> {
   try {
