@@ -24,6 +24,7 @@ export {
   UnsupportedOperationError,
 } from './core/errors.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
+export type { Placeholder, Placeholders, PreparedQuery } from './core/prepared-query.js'
 export type { StorageEngine } from './core/storage-engine.js'
 export type {
   ChangeEvent,
