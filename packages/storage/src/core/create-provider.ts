@@ -11,7 +11,7 @@ import {
   type Transaction,
 } from 'kysely'
 import { UnsupportedOperationError } from './errors.js'
-import { insertManyStatements } from './insert-many.js'
+import { insertManyRuns } from './insert-many.js'
 import { runMigrations } from './migrations.js'
 import { CompiledPreparedQuery, Placeholder, type Placeholders, type PreparedQuery } from './prepared-query.js'
 import { type ConnectionProvider, ProviderDriver } from './provider-driver.js'
@@ -93,14 +93,14 @@ class EngineProvider<DB> implements StorageProvider<DB> {
     const max = this.capabilities.maxBoundParameters
     const rowsPerStatement = (columns: number) =>
       this.#hasNativeBatch && max !== undefined ? Math.floor(max / columns) : 1
-    const statements = insertManyStatements(
+    const runs = insertManyRuns(
       this.db,
       table,
       rows as readonly Record<string, unknown>[],
       rowsPerStatement,
       this.adapter,
     )
-    const result = await this.#driver.executeMany(statements, this.#provideConnection)
+    const result = await this.#driver.executeMany(runs, this.#provideConnection)
     return new InsertResult(result.insertId, result.numAffectedRows ?? BigInt(0))
   }
 

@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely } from 'kysely'
 import { StorageError } from './errors.js'
+import { normalizeValue } from './query-parameters.js'
 import { Placeholder } from './prepared-query.js'
 
 /** Consecutive rows that name the same columns. */
@@ -9,11 +10,20 @@ interface ColumnRun {
   readonly rows: Record<string, unknown>[]
 }
 
+/** Statements of one SQL text: the compiled template and the parameters of each statement. */
+export interface StatementRun {
+  /** The statement as Kysely compiled it, its parameters placeholders. */
+  readonly template: CompiledQuery
+  /** One list of parameters per statement, values normalised as SQLite stores them. */
+  readonly parameterSets: readonly (readonly unknown[])[]
+}
+
 /**
  * The statements that insert `rows` into `table`, in order, `rowsPerStatement(columnCount)` rows
- * each: consecutive rows naming the same columns share one SQL text (the last, shorter statement
- * aside), so the engine prepares it once and binds it again for each. Each SQL text is built and
- * compiled by Kysely once, with its plugins, not once per row.
+ * each, as runs of statements sharing one SQL text: consecutive rows naming the same columns go
+ * in one run (the last, shorter statement of a run aside), so the engine prepares the SQL once and
+ * binds it again for each statement. Each SQL text is built and compiled by Kysely once, with its
+ * plugins, not once per row.
  *
  * @param db - the Kysely instance to compile with
  * @param table - the table to insert into
@@ -21,33 +31,38 @@ interface ColumnRun {
  * @param rowsPerStatement - how many rows one statement may carry, given its column count
  * @param adapter - the adapter's name, for errors
  */
-export function insertManyStatements(
+export function insertManyRuns(
   db: Kysely<any>,
   table: string,
   rows: readonly Record<string, unknown>[],
   rowsPerStatement: (columnCount: number) => number,
   adapter: string,
-): CompiledQuery[] {
-  const statements: CompiledQuery[] = []
-  const templates = new Map<string, CompiledQuery>()
-  for (const run of runsByColumns(rows, adapter)) {
-    const width = run.columns.length
+): StatementRun[] {
+  const runs: StatementRun[] = []
+  for (const columnRun of runsByColumns(rows, adapter)) {
+    const { columns } = columnRun
+    const width = columns.length
     const perStatement = Math.max(1, rowsPerStatement(width))
-    for (let start = 0; start < run.rows.length; start += perStatement) {
-      const slice = run.rows.slice(start, start + perStatement)
-      const key = `${slice.length}\u0000${run.key}`
-      let template = templates.get(key)
-      if (!template) {
-        template = compileTemplate(db, table, run.columns, slice.length)
-        templates.set(key, template)
+    const full = Math.floor(columnRun.rows.length / perStatement) * perStatement
+    const chunks: [number, number][] = []
+    if (full > 0) chunks.push([0, full])
+    if (full < columnRun.rows.length) chunks.push([full, columnRun.rows.length])
+    for (const [start, end] of chunks) {
+      const count = Math.min(perStatement, end - start)
+      const parameterSets: unknown[][] = []
+      for (let first = start; first < end; first += count) {
+        const parameters = new Array<unknown>(count * width)
+        let next = 0
+        for (let index = first; index < first + count; index++) {
+          const row = columnRun.rows[index] as Record<string, unknown>
+          for (const column of columns) parameters[next++] = normalizeValue(row[column])
+        }
+        parameterSets.push(parameters)
       }
-      const parameters = new Array<unknown>(slice.length * width)
-      let next = 0
-      for (const row of slice) for (const column of run.columns) parameters[next++] = row[column]
-      statements.push({ sql: template.sql, query: template.query, queryId: template.queryId, parameters })
+      runs.push({ template: compileTemplate(db, table, columns, count), parameterSets })
     }
   }
-  return statements
+  return runs
 }
 
 function compileTemplate(db: Kysely<any>, table: string, columns: readonly string[], rowCount: number): CompiledQuery {

@@ -119,8 +119,8 @@ export class CompiledPreparedQuery<P, O> implements PreparedQuery<P, O> {
   }
 
   async executeTakeFirst(values: P): Promise<O | undefined> {
-    const [first] = await this.execute(values)
-    return first
+    const query = this.#bound(values)
+    return resultRows<O>(query, await this.#run(query))[0]
   }
 
   bind(values: P): Compilable<O> {

@@ -1,6 +1,7 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
+import type { RepeatedStatementConnection } from '../../core/repeated-statement.js'
 import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
 import { StatementCache } from '../../core/statement-cache.js'
 import type { BetterSqliteDatabase, BetterSqliteStatement } from './better-sqlite-database.js'
@@ -54,7 +55,7 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
   }
 }
 
-class BetterSqliteConnection implements DatabaseConnection {
+class BetterSqliteConnection implements RepeatedStatementConnection {
   readonly #database: BetterSqliteDatabase
   readonly statements: StatementCache<BetterSqliteStatement>
 
@@ -73,6 +74,22 @@ class BetterSqliteConnection implements DatabaseConnection {
       const statement = this.statements.get(query.sql)
       if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] })
       const { changes, lastInsertRowid } = statement.run(query.parameters)
+      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  executeRepeated(sql: string, parameterSets: readonly (readonly unknown[])[]): Promise<QueryResult<never>> {
+    try {
+      const statement = this.statements.get(sql)
+      let changes = 0
+      let lastInsertRowid: number | bigint = 0
+      for (const parameters of parameterSets) {
+        const result = statement.run(parameters)
+        changes += Number(result.changes)
+        lastInsertRowid = result.lastInsertRowid
+      }
       return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) })
     } catch (error) {
       return Promise.reject(error)
