@@ -21,7 +21,7 @@ const ROWS = 10_000
  *
  * @param iterations - timed inserts per way, after one warm-up insert each
  */
-export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
+export async function runD1Benchmark(iterations = 30): Promise<D1BenchRow[]> {
   const { request, dispose } = await startBenchWorker()
   try {
     await request('/setup')

@@ -5,8 +5,9 @@ import { Placeholder } from './prepared-query.js'
 
 /** Consecutive rows that name the same columns. */
 interface ColumnRun {
-  readonly key: string
   readonly columns: readonly string[]
+  /** The index of its first row among all rows, for errors. */
+  readonly firstIndex: number
   readonly rows: Record<string, unknown>[]
 }
 
@@ -55,7 +56,14 @@ export function insertManyRuns(
         let next = 0
         for (let index = first; index < first + count; index++) {
           const row = columnRun.rows[index] as Record<string, unknown>
-          for (const column of columns) parameters[next++] = normalizeValue(row[column])
+          for (const column of columns) {
+            const value = row[column]
+            // Text and numbers, most values, go as they are; the rest is normalised or refused.
+            parameters[next++] =
+              typeof value === 'string' || typeof value === 'number'
+                ? value
+                : boundValue(value, column, columnRun.firstIndex + index, adapter)
+          }
         }
         parameterSets.push(parameters)
       }
@@ -76,38 +84,49 @@ function compileTemplate(db: Kysely<any>, table: string, columns: readonly strin
 function runsByColumns(rows: readonly Record<string, unknown>[], adapter: string): ColumnRun[] {
   const runs: ColumnRun[] = []
   let current: ColumnRun | undefined
-  rows.forEach((row, index) => {
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]
     if (typeof row !== 'object' || row === null) {
       throw new StorageError('INVALID_PARAMETER', `insertMany: row ${index} is not an object of column values`, {
         adapter,
       })
     }
-    const columns: string[] = []
-    for (const column in row) {
-      const value = row[column]
-      if (value === undefined) continue
-      if (
-        typeof value === 'object' &&
-        value !== null &&
-        typeof (value as { toOperationNode?: unknown }).toOperationNode === 'function'
-      ) {
-        throw new StorageError(
-          'INVALID_PARAMETER',
-          `insertMany: row ${index} gives column \`${column}\` an SQL expression; insertMany binds plain values only, insert such rows with db.insertInto()`,
-          { adapter },
-        )
+    if (current === undefined || !namesColumns(row, current.columns)) {
+      const columns = Object.keys(row).filter((column) => row[column] !== undefined)
+      if (columns.length === 0) {
+        throw new StorageError('INVALID_PARAMETER', `insertMany: row ${index} gives no column a value`, { adapter })
       }
-      columns.push(column)
-    }
-    if (columns.length === 0) {
-      throw new StorageError('INVALID_PARAMETER', `insertMany: row ${index} gives no column a value`, { adapter })
-    }
-    const key = columns.join('\u0000')
-    if (current?.key !== key) {
-      current = { key, columns, rows: [] }
+      current = { columns, rows: [], firstIndex: index }
       runs.push(current)
     }
     current.rows.push(row)
-  })
+  }
   return runs
+}
+
+/** Whether the row gives a value to exactly these columns, in this order. */
+function namesColumns(row: Record<string, unknown>, columns: readonly string[]): boolean {
+  let next = 0
+  for (const column in row) {
+    if (row[column] === undefined) continue
+    if (columns[next] !== column) return false
+    next++
+  }
+  return next === columns.length
+}
+
+/** A value other than text or a number, as SQLite binds it; an SQL expression is refused. */
+function boundValue(value: unknown, column: string, rowIndex: number, adapter: string): unknown {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toOperationNode?: unknown }).toOperationNode === 'function'
+  ) {
+    throw new StorageError(
+      'INVALID_PARAMETER',
+      `insertMany: row ${rowIndex} gives column \`${column}\` an SQL expression; insertMany binds plain values only, insert such rows with db.insertInto()`,
+      { adapter },
+    )
+  }
+  return normalizeValue(value)
 }
