@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 
 /**
  * `vite build` makes the site that talks to a server's API (`dist/`: the Node server and Pages
@@ -10,5 +10,36 @@ export default defineConfig(({ mode }) => ({
   build: { outDir: mode === 'browser-only' ? 'dist-browser-only' : 'dist', emptyOutDir: true },
   // The browser-only mode's SQLite engine finds its .wasm next to its module; pre-bundling would move it.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+  plugins: [withoutSqliteWasmWorkers()],
   server: { proxy: { '/api': 'http://127.0.0.1:8787' } },
 }))
+
+/** sqlite-wasm's worker scripts, which it references with `new URL(name, import.meta.url)`. */
+const WORKER_URL = /new URL\((["'])(sqlite3-opfs-async-proxy\.js|sqlite3-worker1\.mjs)\1, import\.meta\.url\)/g
+
+/**
+ * Leaves out of the build the two worker scripts `@sqlite.org/sqlite-wasm` points to: its Worker1
+ * API worker and the OPFS VFS's proxy worker (about 250 kB together). The storage library runs
+ * SQLite on the page's main thread with its own page store and never starts either, but Vite
+ * bundles whatever `new URL(…, import.meta.url)` names. Each reference becomes an error thrown
+ * only if that code path ever ran. A sqlite-wasm release that names them differently fails the
+ * build here, instead of quietly shipping them again (the build-output test checks the result).
+ */
+function withoutSqliteWasmWorkers(): Plugin {
+  return {
+    name: 'without-sqlite-wasm-workers',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/[\\/]@sqlite\.org[\\/]sqlite-wasm[\\/]dist[\\/]index\.mjs$/.test(id.split('?')[0] ?? '')) return
+      const dropped = new Set<string>()
+      const rewritten = code.replace(WORKER_URL, (_match, _quote, file: string) => {
+        dropped.add(file)
+        return `(() => { throw new Error('${file} is not part of this site: SQLite runs on the main thread') })()`
+      })
+      if (dropped.size !== 2) {
+        this.error(`expected @sqlite.org/sqlite-wasm to name its two worker scripts, found ${[...dropped].join(', ')}`)
+      }
+      return { code: rewritten, map: null }
+    },
+  }
+}

@@ -42,6 +42,11 @@ async function insertWithAdapter(database: D1Database, rows: readonly Reading[])
   await storage.db.insertInto('readings').values(rows).execute()
 }
 
+async function insertManyWithAdapter(database: D1Database, rows: readonly Reading[]): Promise<void> {
+  const storage = await createStorage<BenchDB>({ adapters: d1Adapter({ database }) })
+  await storage.insertMany('readings', rows)
+}
+
 export default {
   async fetch(request: Request, env: { DB: D1Database }): Promise<Response> {
     const counting = new CountingD1Database(env.DB)
@@ -58,6 +63,9 @@ export default {
         break
       case '/adapter':
         await insertWithAdapter(counting, rows)
+        break
+      case '/insert-many':
+        await insertManyWithAdapter(counting, rows)
         break
       case '/by-hand':
         await insertByHand(counting, rows)

@@ -21,12 +21,13 @@ const ROWS = 10_000
  *
  * @param iterations - timed inserts per way, after one warm-up insert each
  */
-export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
+export async function runD1Benchmark(iterations = 30): Promise<D1BenchRow[]> {
   const { request, dispose } = await startBenchWorker()
   try {
     await request('/setup')
     const ways = [
       { name: 'adapter: insertInto().values(10,000 rows)', path: '/adapter' },
+      { name: 'adapter: insertMany(10,000 rows)', path: '/insert-many' },
       { name: 'hand-written: one D1Database.batch() of 25-row inserts', path: '/by-hand' },
     ]
     const counts = new Map<string, InsertReport>()
@@ -54,7 +55,7 @@ export async function runD1Benchmark(iterations = 10): Promise<D1BenchRow[]> {
       if (result?.state !== 'completed') throw new Error(`${name} did not complete: ${describe(result)}`)
       return result.latency.p50
     }
-    const baseline = median(ways[1]?.name ?? '')
+    const baseline = median(ways[ways.length - 1]?.name ?? '')
     return ways.map((way) => ({
       name: way.name,
       ms: Math.round(median(way.name)),

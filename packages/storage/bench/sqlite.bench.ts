@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { pathToFileURL } from 'node:url'
 import { Kysely, SqliteDialect } from 'kysely'
-import { createStorage } from '../src/index.js'
+import { createStorage, type Placeholders } from '../src/index.js'
 import { sqliteAdapter } from '../src/sqlite.js'
 import { type ComparisonResult, compare, type InsertThroughput, printResults } from './measure.js'
 
@@ -50,6 +50,9 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
   // benchmark harness spends awaiting one async task, which would otherwise be billed to the
   // async subject and not to the synchronous baseline.
   const POINT_SELECTS = 100
+  const itemById = storage.prepare((db, $: Placeholders<{ id: number }>) =>
+    db.selectFrom('items').selectAll().where('id', '=', $('id')),
+  )
   const rawSelects = () => {
     for (let i = 0; i < POINT_SELECTS; i++) rawSelect.get(nextId())
   }
@@ -64,7 +67,18 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
         },
       },
       baseline: { label: 'better-sqlite3 prepared', run: rawSelects },
-      target: 4,
+      target: 3,
+    },
+    {
+      name: 'prepared point select by primary key',
+      subject: {
+        label: 'sqlite adapter prepare()',
+        run: async () => {
+          for (let i = 0; i < POINT_SELECTS; i++) await itemById.executeTakeFirst({ id: nextId() })
+        },
+      },
+      baseline: { label: 'better-sqlite3 prepared', run: rawSelects },
+      target: 1.5,
     },
     {
       name: 'point select, plain Kysely (reference)',
@@ -89,7 +103,20 @@ export async function runSqliteBenchmarks(): Promise<ComparisonResult[]> {
         beforeEach: () => raw.exec('delete from items'),
         run: () => rawInsertAll(rows),
       },
-      target: 1.5,
+    },
+    {
+      name: `insert ${ROWS.toLocaleString('en')} rows, fast path`,
+      subject: {
+        label: 'sqlite adapter insertMany()',
+        beforeEach: () => storage.db.deleteFrom('items').execute(),
+        run: () => storage.insertMany('items', rows),
+      },
+      baseline: {
+        label: 'better-sqlite3 in a transaction',
+        beforeEach: () => raw.exec('delete from items'),
+        run: () => rawInsertAll(rows),
+      },
+      target: 1.3,
     },
   ])
   await storage.close()

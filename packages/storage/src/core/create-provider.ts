@@ -1,14 +1,19 @@
 import {
   type Compilable,
   type CompiledQuery,
+  type Insertable,
+  InsertResult,
   Kysely,
   type KyselyConfig,
   type Migration,
   type QueryResult,
+  type RawBuilder,
   type Transaction,
 } from 'kysely'
 import { UnsupportedOperationError } from './errors.js'
+import { insertManyRuns } from './insert-many.js'
 import { runMigrations } from './migrations.js'
+import { CompiledPreparedQuery, Placeholder, type Placeholders, type PreparedQuery } from './prepared-query.js'
 import { type ConnectionProvider, ProviderDriver } from './provider-driver.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import type { StorageEngine } from './storage-engine.js'
@@ -43,10 +48,15 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   readonly #unsubscribeRemote: (() => void) | undefined
   readonly #provideConnection: ConnectionProvider
+  /** Whether a compiled query may skip Kysely's executor: no `log` to write, no plugin to transform results. */
+  readonly #executorIsInert: boolean
+  readonly #hasNativeBatch: boolean
 
   constructor(engine: StorageEngine, options: KyselyOptions) {
+    this.#executorIsInert = options.log === undefined && (options.plugins?.length ?? 0) === 0
     this.adapter = engine.adapter
     this.capabilities = Object.freeze({ ...engine.capabilities })
+    this.#hasNativeBatch = engine.executeBatch !== undefined
     this.#driver = new ProviderDriver(engine, (tables) => this.#emit([...tables], 'local'))
     this.db = new Kysely<DB>({
       ...options,
@@ -63,6 +73,35 @@ class EngineProvider<DB> implements StorageProvider<DB> {
 
   batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]> {
     return this.#batch(queries.map((query) => query.compile()))
+  }
+
+  prepare<O, P extends object = Record<string, any>>(
+    build: (db: Kysely<DB>, $: Placeholders<P>) => Compilable<O> | RawBuilder<O>,
+  ): PreparedQuery<P, O> {
+    const built = build(this.db, (name) => new Placeholder(name))
+    const compiled = isRawBuilder(built) ? built.compile(this.db) : built.compile()
+    const run = this.#executorIsInert
+      ? (query: CompiledQuery) => this.#driver.executeDirect(query)
+      : (query: CompiledQuery) => this.db.executeQuery(query)
+    return new CompiledPreparedQuery<P, O>(compiled, run, this.adapter)
+  }
+
+  async insertMany<T extends keyof DB & string>(table: T, rows: readonly Insertable<DB[T]>[]): Promise<InsertResult> {
+    if (rows.length === 0) return new InsertResult(undefined, BigInt(0))
+    // A native batch pays per statement: fill each to the parameter limit. A transaction pays per
+    // row bound, so one single-row statement, prepared once, serves every row.
+    const max = this.capabilities.maxBoundParameters
+    const rowsPerStatement = (columns: number) =>
+      this.#hasNativeBatch && max !== undefined ? Math.floor(max / columns) : 1
+    const runs = insertManyRuns(
+      this.db,
+      table,
+      rows as readonly Record<string, unknown>[],
+      rowsPerStatement,
+      this.adapter,
+    )
+    const result = await this.#driver.executeMany(runs, this.#provideConnection)
+    return new InsertResult(result.insertId, result.numAffectedRows ?? BigInt(0))
   }
 
   transaction<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -122,4 +161,8 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       }
     }
   }
+}
+
+function isRawBuilder<O>(query: Compilable<O> | RawBuilder<O>): query is RawBuilder<O> {
+  return (query as Partial<RawBuilder<O>>).isRawBuilder === true
 }

@@ -1,4 +1,14 @@
-import type { Compilable, Kysely, Migration, QueryResult, Transaction } from 'kysely'
+import type {
+  Compilable,
+  Insertable,
+  InsertResult,
+  Kysely,
+  Migration,
+  QueryResult,
+  RawBuilder,
+  Transaction,
+} from 'kysely'
+import type { Placeholders, PreparedQuery } from './prepared-query.js'
 
 /** What an adapter can and cannot do; the conformance suite skips only what is declared absent. */
 export interface StorageCapabilities {
@@ -54,6 +64,50 @@ export interface StorageProvider<DB> extends AsyncDisposable {
    * @returns one result per query, in order
    */
   batch(queries: readonly Compilable[]): Promise<QueryResult<unknown>[]>
+  /**
+   * Builds and compiles a query once, with named placeholders for the values that change, to run it
+   * many times: each `execute` only binds values to the engine's prepared statement. `$('name')`
+   * stands for the value `name`; declare the values' types on `$` (`$: Placeholders<{ id: number }>`)
+   * and Kysely checks each placeholder against the column it is compared with or inserted into.
+   * Results have the types and shapes the same Kysely query gives. Without Kysely `log` or plugins
+   * configured, executes skip Kysely's executor (nothing to log or transform), which is most of
+   * the saving; with them, they go through it and are logged and transformed as usual.
+   *
+   * @template O - one result row, as Kysely infers it for the query built
+   * @template P - the values, by placeholder name
+   * @param build - builds the query from the provider's Kysely and `$`
+   * @example
+   * ```ts
+   * const itemById = storage.prepare((db, $: Placeholders<{ id: number }>) =>
+   *   db.selectFrom('items').selectAll().where('id', '=', $('id')),
+   * )
+   * const item = await itemById.executeTakeFirst({ id: 5 })
+   * ```
+   */
+  prepare<O, P extends object = Record<string, any>>(
+    build: (db: Kysely<DB>, $: Placeholders<P>) => Compilable<O> | RawBuilder<O>,
+  ): PreparedQuery<P, O>
+  /**
+   * Inserts many rows the fast way, atomically: one statement prepared once and bound for each
+   * row, inside one transaction (on D1, multi-row statements of the same SQL in one `batch()`).
+   * Kysely builds and compiles one row's SQL, not a query holding every value. Rows take plain
+   * values (no SQL expressions); a column left `undefined` gets its default, as with `values()`.
+   * Kysely's `log` sees the transaction, not each row.
+   *
+   * @template T - the table
+   * @param table - the table to insert into
+   * @param rows - the rows, in the order they are inserted
+   * @returns the rows inserted and the rowid of the last one, as Kysely's `InsertResult`
+   * @example
+   * ```ts
+   * const result = await storage.insertMany('items', [
+   *   { sku: 'A-1', name: 'Bolt' },
+   *   { sku: 'A-2', name: 'Nut' },
+   * ])
+   * console.log(result.numInsertedOrUpdatedRows) // 2n
+   * ```
+   */
+  insertMany<T extends keyof DB & string>(table: T, rows: readonly Insertable<DB[T]>[]): Promise<InsertResult>
   /**
    * Runs `fn` in an interactive transaction, committed when it resolves and rolled back when it
    * throws. Throws {@link UnsupportedOperationError} where the engine cannot hold a transaction open (D1).

@@ -1,4 +1,13 @@
-import { type Kysely, type LogEvent, type Migration, Migrator, sql } from 'kysely'
+import {
+  DeleteResult,
+  InsertResult,
+  type Kysely,
+  type LogEvent,
+  type Migration,
+  Migrator,
+  sql,
+  UpdateResult,
+} from 'kysely'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type ChangeEvent,
@@ -6,6 +15,7 @@ import {
   ForeignKeyConstraintError,
   MigrationError,
   NotNullConstraintError,
+  type Placeholders,
   StorageError,
   type StorageProvider,
   UniqueConstraintError,
@@ -443,6 +453,191 @@ export function runConformanceSuite(harness: AdapterHarness): void {
 
       it('accepts an empty list', async () => {
         expect(await storage.batch([])).toEqual([])
+      })
+    })
+
+    describe('prepared queries', () => {
+      const itemBySku = () =>
+        storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.selectFrom('items').select(['sku', 'name', 'quantity']).where('sku', '=', $('sku')),
+        )
+
+      it('executes one compiled query many times with different values', async () => {
+        await db
+          .insertInto('items')
+          .values([
+            { sku: 'A', name: 'a', quantity: 1 },
+            { sku: 'B', name: 'b', quantity: 2 },
+          ])
+          .execute()
+        const query = itemBySku()
+        expect(query.sql).toBe('select "sku", "name", "quantity" from "items" where "sku" = ?')
+        expect(await query.execute({ sku: 'B' })).toEqual([{ sku: 'B', name: 'b', quantity: 2 }])
+        expect(await query.executeTakeFirst({ sku: 'A' })).toEqual({ sku: 'A', name: 'a', quantity: 1 })
+        expect(await query.executeTakeFirst({ sku: 'none' })).toBeUndefined()
+        for (let round = 0; round < 20; round++) {
+          expect(await query.executeTakeFirst({ sku: round % 2 ? 'A' : 'B' })).toMatchObject({
+            quantity: 2 - (round % 2),
+          })
+        }
+      })
+
+      it('gives writes the results Kysely gives: counts, or rows with returning', async () => {
+        const insert = storage.prepare((db, $: Placeholders<{ sku: string; name: string; quantity: number }>) =>
+          db.insertInto('items').values({ sku: $('sku'), name: $('name'), quantity: $('quantity') }),
+        )
+        const [first] = await insert.execute({ sku: 'A', name: 'a', quantity: 1 })
+        expect(first).toBeInstanceOf(InsertResult)
+        expect(first).toEqual(new InsertResult(1n, 1n))
+        expect(await insert.execute({ sku: 'B', name: 'b', quantity: 2 })).toEqual([new InsertResult(2n, 1n)])
+        const restock = storage.prepare((db, $: Placeholders<{ at: number; add: number }>) =>
+          db
+            .updateTable('items')
+            .set((eb) => ({ quantity: eb('quantity', '+', $('add')) }))
+            .where('quantity', '>=', $('at')),
+        )
+        expect(await restock.execute({ at: 1, add: 10 })).toEqual([new UpdateResult(2n, undefined)])
+        const take = storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.deleteFrom('items').where('sku', '=', $('sku')).returning(['sku', 'quantity']),
+        )
+        expect(await take.execute({ sku: 'A' })).toEqual([{ sku: 'A', quantity: 11 }])
+        const remove = storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.deleteFrom('items').where('sku', '=', $('sku')),
+        )
+        expect(await remove.execute({ sku: 'B' })).toEqual([new DeleteResult(1n)])
+        expect(await remove.execute({ sku: 'B' })).toEqual([new DeleteResult(0n)])
+      })
+
+      it('takes placeholders in raw SQL and normalises values as every query does', async () => {
+        const insert = storage.prepare(
+          (_db, $: Placeholders<{ sku: string; note: Date; quantity: boolean }>) =>
+            sql`insert into items (sku, name, note, quantity) values (${$('sku')}, 'raw', ${$('note')}, ${$('quantity')})`,
+        )
+        await insert.execute({ sku: 'R', note: new Date(Date.UTC(2026, 0, 2)), quantity: true })
+        const read = storage.prepare(
+          (_db, $: Placeholders<{ sku: string }>) =>
+            sql<{ note: string; quantity: number }>`select note, quantity from items where sku = ${$('sku')}`,
+        )
+        expect(await read.execute({ sku: 'R' })).toEqual([{ note: '2026-01-02T00:00:00.000Z', quantity: 1 }])
+      })
+
+      it('binds values for batch(), atomically', async () => {
+        const insert = storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.insertInto('items').values({ sku: $('sku'), name: 'batched' }),
+        )
+        const results = await storage.batch([insert.bind({ sku: 'A' }), insert.bind({ sku: 'B' })])
+        expect(results.map((result) => result.numAffectedRows)).toEqual([1n, 1n])
+        const failure = await storage
+          .batch([insert.bind({ sku: 'C' }), insert.bind({ sku: 'A' })])
+          .catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(await db.selectFrom('items').select('sku').orderBy('sku').execute()).toEqual([
+          { sku: 'A' },
+          { sku: 'B' },
+        ])
+      })
+
+      it('refuses a missing value with a typed error, running nothing', async () => {
+        const insert = storage.prepare((db, $: Placeholders<{ sku: string; name: string }>) =>
+          db.insertInto('items').values({ sku: $('sku'), name: $('name') }),
+        )
+        const failure = await insert.execute({ sku: 'A' } as never).catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(StorageError)
+        expect(failure).toMatchObject({ code: 'INVALID_PARAMETER', adapter: harness.adapter })
+        expect((failure as Error).message).toContain('`name`')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
+
+      it('maps constraint errors and announces writes like any query', async () => {
+        const events: ChangeEvent[] = []
+        storage.onChange((event) => events.push(event))
+        const insert = storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.insertInto('items').values({ sku: $('sku'), name: 'n' }),
+        )
+        await insert.execute({ sku: 'A' })
+        const failure = await insert.execute({ sku: 'A' }).catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(failure).toMatchObject({ table: 'items', columns: ['sku'] })
+        expect(events).toEqual([{ tables: ['items'], source: 'local' }])
+      })
+
+      it('logs each execute as Kysely logs a query when a log is configured', async () => {
+        const events: LogEvent[] = []
+        const logged = await harness.open<ConformanceDB>({
+          log: (event) => {
+            events.push(event)
+          },
+        })
+        await logged.migrate(conformanceMigrations)
+        events.length = 0
+        const query = logged.prepare((db, $: Placeholders<{ sku: string }>) =>
+          db.selectFrom('items').select('sku').where('sku', '=', $('sku')),
+        )
+        await query.execute({ sku: 'A' })
+        await query.execute({ sku: 'B' })
+        expect(events.map(describeLogEvent)).toEqual([
+          'query: select "sku" from "items" where "sku" = ?',
+          'query: select "sku" from "items" where "sku" = ?',
+        ])
+        expect(events.map((event) => event.query.parameters)).toEqual([['A'], ['B']])
+      })
+    })
+
+    describe('insertMany', () => {
+      const rows = (count: number, prefix = 'M') =>
+        Array.from({ length: count }, (_, index) => ({
+          sku: `${prefix}${index}`,
+          name: `item ${index}`,
+          quantity: index,
+        }))
+
+      it('inserts more rows than one statement may carry parameters for, in order, and counts them', async () => {
+        const result = await storage.insertMany('items', rows(1_000))
+        expect(result).toEqual(new InsertResult(1_000n, 1_000n))
+        const stored = await db.selectFrom('items').select(['id', 'sku', 'quantity']).orderBy('id').execute()
+        expect(stored).toHaveLength(1_000)
+        expect(stored[0]).toEqual({ id: 1, sku: 'M0', quantity: 0 })
+        expect(stored[999]).toEqual({ id: 1_000, sku: 'M999', quantity: 999 })
+      })
+
+      it('gives left-out columns their defaults and keeps the order of rows naming different columns', async () => {
+        await storage.insertMany('items', [
+          { sku: 'A', name: 'a' },
+          { sku: 'B', name: 'b', quantity: 5, note: undefined },
+          { sku: 'C', name: 'c', price: 1.5, note: 'n' },
+          { sku: 'D', name: 'd' },
+        ])
+        expect(
+          await db.selectFrom('items').select(['id', 'sku', 'quantity', 'price', 'note']).orderBy('id').execute(),
+        ).toEqual([
+          { id: 1, sku: 'A', quantity: 0, price: null, note: null },
+          { id: 2, sku: 'B', quantity: 5, price: null, note: null },
+          { id: 3, sku: 'C', quantity: 0, price: 1.5, note: 'n' },
+          { id: 4, sku: 'D', quantity: 0, price: null, note: null },
+        ])
+      })
+
+      it('applies none of the rows when one fails, with the typed error, and announces a success once', async () => {
+        const events: ChangeEvent[] = []
+        storage.onChange((event) => events.push(event))
+        const failing = rows(300)
+        failing.push({ sku: 'M7', name: 'duplicate', quantity: 0 })
+        const failure = await storage.insertMany('items', failing).catch((error: unknown) => error)
+        expect(failure).toBeInstanceOf(UniqueConstraintError)
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+        expect(events).toEqual([])
+        await storage.insertMany('items', rows(3))
+        expect(events).toEqual([{ tables: ['items'], source: 'local' }])
+      })
+
+      it('does nothing for no rows and refuses SQL expressions with a typed error', async () => {
+        expect(await storage.insertMany('items', [])).toEqual(new InsertResult(undefined, 0n))
+        const failure = await storage
+          .insertMany('items', [{ sku: 'A', name: sql<string>`upper('a')` as unknown as string }])
+          .catch((error: unknown) => error)
+        expect(failure).toMatchObject({ code: 'INVALID_PARAMETER' })
+        expect((failure as Error).message).toContain('db.insertInto()')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
       })
     })
 

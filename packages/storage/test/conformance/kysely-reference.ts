@@ -75,6 +75,21 @@ export async function resultShapes(db: Kysely<ConformanceDB>): Promise<[string, 
     'raw replace of an existing row',
     sql`replace into locations (warehouse, bin, label) values ('w', 'b', 'y')`,
   )
+  await raw(
+    'raw create trigger',
+    sql`create trigger movements_counted after insert on movements begin update items set quantity = quantity + 1 where id = new.item_id; end`,
+  )
+  await run(
+    'insert into a table with a trigger',
+    db.insertInto('movements').values([
+      { item_id: 4, delta: 1 },
+      { item_id: 4, delta: 2 },
+    ]),
+  )
+  await raw('raw create table replacing on conflict', sql`create table tags (name text unique on conflict replace)`)
+  const tags = db.withTables<{ tags: { name: string } }>()
+  await run('insert into a table replacing on conflict', tags.insertInto('tags').values([{ name: 'a' }, { name: 'b' }]))
+  await run("insert replacing a row by its table's conflict clause", tags.insertInto('tags').values({ name: 'a' }))
   return results
 }
 
@@ -106,6 +121,12 @@ export const expectedResultShapes: [string, QueryResult<unknown>][] = [
   ['raw replace', { rows: [], numAffectedRows: 1n, insertId: 1n }],
   // The row a `replace` deletes to make room is not counted.
   ['raw replace of an existing row', { rows: [], numAffectedRows: 1n, insertId: 2n }],
+  ['raw create trigger', { rows: [], numAffectedRows: 0n, insertId: 2n }],
+  // Rows written by a trigger are not counted.
+  ['insert into a table with a trigger', { rows: [], numAffectedRows: 2n, insertId: 5n }],
+  ['raw create table replacing on conflict', { rows: [], numAffectedRows: 0n, insertId: 5n }],
+  ['insert into a table replacing on conflict', { rows: [], numAffectedRows: 2n, insertId: 2n }],
+  ["insert replacing a row by its table's conflict clause", { rows: [], numAffectedRows: 1n, insertId: 3n }],
 ]
 
 /**

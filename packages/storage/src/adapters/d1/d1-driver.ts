@@ -3,6 +3,7 @@ import { StorageUnavailableError, UnsupportedOperationError } from '../../core/e
 import { D1Connection } from './d1-connection.js'
 import type { D1Database, D1PreparedStatement, D1Result } from './d1-database.js'
 import { toD1Parameters, toQueryResult } from './d1-query-result.js'
+import { isPlainInsertGuardFailure, plainInsertGuard, plainInserts } from './plain-inserts.js'
 import { returnsRows } from './returns-rows.js'
 
 /**
@@ -21,6 +22,8 @@ export class D1Driver implements Driver {
   readonly #database: D1Database
   #inner: Driver | undefined
   #ownChanges: D1PreparedStatement | undefined
+  /** Tables a plain-insert guard found triggers on: their inserts read `changes()` from then on. */
+  readonly #tablesWithTriggers = new Set<string>()
 
   /** @param database - the D1 binding */
   constructor(database: D1Database) {
@@ -44,22 +47,45 @@ export class D1Driver implements Driver {
 
   /**
    * Runs the queries in ONE `D1Database.batch()` call: D1 applies all of them or none. Each write
-   * is followed by a read of `changes()`, so that its result counts as SQLite does.
+   * is followed by a read of `changes()`, so that its result counts as SQLite does, except a plain
+   * insert into a table without triggers, whose count D1 gives exactly (see {@link plainInserts}):
+   * such a batch starts with a guard that fails it whole if a trigger says otherwise, and is then
+   * sent again with every count read.
    */
   async executeBatch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    const plain = plainInserts(queries, this.#tablesWithTriggers)
+    if (plain) {
+      try {
+        return await this.#send(queries, plain.inserts, plainInsertGuard(plain.tables))
+      } catch (error) {
+        if (!isPlainInsertGuardFailure(error)) throw error
+        for (const table of plain.tables) this.#tablesWithTriggers.add(table)
+      }
+    }
+    return this.#send(queries, new Set(), undefined)
+  }
+
+  async #send(
+    queries: readonly CompiledQuery[],
+    countedByD1: ReadonlySet<CompiledQuery>,
+    guard: { sql: string; parameters: string[] } | undefined,
+  ): Promise<QueryResult<unknown>[]> {
     const readOwnChanges = this.#ownChanges as D1PreparedStatement
     const statements: D1PreparedStatement[] = []
-    const counted = queries.map((query) => {
+    if (guard) statements.push(this.#database.prepare(guard.sql).bind(...guard.parameters))
+    const counts = queries.map((query): Count => {
       statements.push(this.#database.prepare(query.sql).bind(...toD1Parameters(query)))
-      const write = !returnsRows(query)
-      if (write) statements.push(readOwnChanges)
-      return write
+      if (returnsRows(query)) return 'none'
+      if (countedByD1.has(query)) return 'd1'
+      statements.push(readOwnChanges)
+      return 'read'
     })
     const results = await this.#database.batch(statements)
-    let next = 0
-    return counted.map((write) => {
+    let next = guard ? 1 : 0
+    return counts.map((count) => {
       const result = resultOf(results[next++])
-      const ownChanges = write ? ownChangesOf(resultOf(results[next++])) : undefined
+      const ownChanges =
+        count === 'read' ? ownChangesOf(resultOf(results[next++])) : count === 'd1' ? result.meta.changes : undefined
       return toQueryResult({
         rows: result.results ?? [],
         changes: result.meta.changes,
@@ -97,6 +123,9 @@ export class D1Driver implements Driver {
     return result as QueryResult<unknown>
   }
 }
+
+/** How a statement's affected rows are counted: not at all (it returns rows), by D1, or read from `changes()`. */
+type Count = 'none' | 'd1' | 'read'
 
 function resultOf(result: D1Result | undefined): D1Result {
   if (!result) throw new Error('D1 answered a batch with fewer results than statements')

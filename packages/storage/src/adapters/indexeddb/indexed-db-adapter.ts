@@ -4,7 +4,7 @@ import type { WasmLocation } from '../../browser/wasm-sqlite.js'
 import type { KyselyOptions } from '../../core/create-provider.js'
 import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
-import { IndexedDbPageStore } from './indexed-db-page-store.js'
+import { type IndexedDbDurability, IndexedDbPageStore } from './indexed-db-page-store.js'
 
 /** Options of {@link indexedDbAdapter}. */
 export interface IndexedDbAdapterOptions extends KyselyOptions, WasmLocation {
@@ -18,6 +18,15 @@ export interface IndexedDbAdapterOptions extends KyselyOptions, WasmLocation {
   broadcastChannel?: (name: string) => ChangeChannel | undefined
   /** Page size of a new database in bytes (default 4096). */
   pageSize?: number
+  /**
+   * When a write resolves (default `'strict'`). `'strict'`: once the browser has flushed the
+   * commit to disk, so an acknowledged write survives a crash of the operating system or a power
+   * loss. `'relaxed'`: once the browser holds the commit, which takes much less time; the write
+   * still survives closing the tab or the browser, and is still atomic, but the last writes before
+   * an operating-system crash or a power loss may be lost (never half of one). For data that can
+   * be fetched or made again.
+   */
+  durability?: IndexedDbDurability
 }
 
 const ADAPTER = 'indexeddb'
@@ -56,7 +65,12 @@ export function indexedDbAdapter(options: IndexedDbAdapterOptions): StorageAdapt
         {
           adapter: ADAPTER,
           name: config.name,
-          store: new IndexedDbPageStore({ name: config.name, indexedDB, adapter: ADAPTER }),
+          store: new IndexedDbPageStore({
+            name: config.name,
+            indexedDB,
+            adapter: ADAPTER,
+            durability: config.durability,
+          }),
           pageSize: config.pageSize,
           locks: config.locks,
           createChannel: config.broadcastChannel,

@@ -10,7 +10,17 @@ export interface IndexedDbPageStoreOptions {
   indexedDB: IDBFactory
   /** The adapter's name, for errors. */
   adapter: string
+  /** IndexedDB's durability hint for commits (default `'strict'`); see {@link IndexedDbDurability}. */
+  durability?: IndexedDbDurability | undefined
 }
+
+/**
+ * When IndexedDB reports a commit complete: `'strict'` once the browser has flushed it to disk,
+ * so it survives a power loss or an operating-system crash; `'relaxed'` once the browser holds
+ * it, sooner, so it survives the tab and the browser closing but may be lost in a crash of the
+ * operating system or a power loss.
+ */
+export type IndexedDbDurability = 'strict' | 'relaxed'
 
 /** The one meta record: page size, page count and version of the stored database. */
 interface MetaRecord {
@@ -34,8 +44,8 @@ const SCHEMA_VERSION = 1
 /**
  * A {@link PageStore} in IndexedDB: one record per page in `pages` (keyed by page number, indexed
  * by the version that last wrote it) and one `meta` record. A commit puts its pages and the meta
- * record in one `readwrite` transaction with strict durability, so it is stored whole or not at
- * all, and resolves once IndexedDB reports the transaction complete.
+ * record in one `readwrite` transaction (strict durability unless the options relax it), so it is
+ * stored whole or not at all, and resolves once IndexedDB reports the transaction complete.
  */
 export class IndexedDbPageStore implements PageStore {
   readonly #options: IndexedDbPageStoreOptions
@@ -89,7 +99,9 @@ export class IndexedDbPageStore implements PageStore {
 
   async commit(commit: PageCommit): Promise<number> {
     const database = this.#connected()
-    const transaction = database.transaction([META, PAGES], 'readwrite', { durability: 'strict' })
+    const transaction = database.transaction([META, PAGES], 'readwrite', {
+      durability: this.#options.durability ?? 'strict',
+    })
     const done = transactionDone(transaction)
     const metaStore = transaction.objectStore(META)
     const pageStore = transaction.objectStore(PAGES)

@@ -1,6 +1,7 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
 import { SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
+import type { RepeatedStatementConnection } from '../../core/repeated-statement.js'
 import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
 import { StatementCache } from '../../core/statement-cache.js'
 import type { DatabaseFileConnection } from '../../core/database-file.js'
@@ -58,7 +59,7 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
   }
 }
 
-class BetterSqliteConnection implements DatabaseConnection, DatabaseFileConnection {
+class BetterSqliteConnection implements DatabaseConnection, DatabaseFileConnection, RepeatedStatementConnection {
   readonly #database: BetterSqliteDatabase
   readonly #openFile: OpenDatabaseFile
   readonly statements: StatementCache<BetterSqliteStatement>
@@ -95,6 +96,22 @@ class BetterSqliteConnection implements DatabaseConnection, DatabaseFileConnecti
 
   importDatabase(bytes: Uint8Array): Promise<readonly string[]> {
     return importSqliteFile(this.#database, bytes, this.#openFile)
+  }
+
+  executeRepeated(sql: string, parameterSets: readonly (readonly unknown[])[]): Promise<QueryResult<never>> {
+    try {
+      const statement = this.statements.get(sql)
+      let changes = 0
+      let lastInsertRowid: number | bigint = 0
+      for (const parameters of parameterSets) {
+        const result = statement.run(parameters)
+        changes += Number(result.changes)
+        lastInsertRowid = result.lastInsertRowid
+      }
+      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) })
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {

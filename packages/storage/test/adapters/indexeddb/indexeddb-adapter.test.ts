@@ -56,6 +56,38 @@ afterEach(() => {
 })
 
 describe('indexedDbAdapter', () => {
+  it('commits with strict durability, or relaxed when asked, and keeps relaxed writes across a reopen', async () => {
+    const indexedDB = new IDBFactory()
+    const database = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('probe-durability')
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    const Database = Object.getPrototypeOf(database) as IDBDatabase
+    database.close()
+    const transaction = vi.spyOn(Database, 'transaction')
+    const writes = () =>
+      transaction.mock.calls.filter(([, mode]) => mode === 'readwrite').map(([, , options]) => options?.durability)
+    for (const durability of [undefined, 'relaxed'] as const) {
+      transaction.mockClear()
+      const name = `durability-${durability ?? 'default'}`
+      const storage = await createStorage<{ notes: { text: string } }>({
+        adapters: indexedDbAdapter({ name, indexedDB, durability }),
+      })
+      await sql`create table notes (text text)`.execute(storage.db)
+      await storage.db.insertInto('notes').values({ text: 'kept' }).execute()
+      await storage.close()
+      expect(writes().length).toBeGreaterThanOrEqual(2)
+      expect(new Set(writes())).toEqual(new Set([durability ?? 'strict']))
+      const reopened = await createStorage<{ notes: { text: string } }>({
+        adapters: indexedDbAdapter({ name, indexedDB, durability }),
+      })
+      expect(await reopened.db.selectFrom('notes').selectAll().execute()).toEqual([{ text: 'kept' }])
+      await reopened.close()
+    }
+    transaction.mockRestore()
+  })
+
   it('is available where IndexedDB really opens', async () => {
     expect(await indexedDbAdapter({ name: 'probe', indexedDB: new IDBFactory() }).isAvailable()).toBe(true)
   })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createStorage, type StorageProvider } from '../../../src/index.js'
+import { createStorage, type Placeholders, type StorageProvider } from '../../../src/index.js'
 import { sqliteAdapter } from '../../../src/sqlite.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { tempDir } from '../../support/temp-dir.js'
@@ -79,6 +79,32 @@ describe('sqlite adapter', () => {
     expect(prepared).toBe(before + 10)
     await pointSelect(1)
     expect(prepared).toBe(before + 11)
+    await storage.close()
+    database.close()
+  })
+
+  it('runs a prepared query and insertMany on one better-sqlite3 statement each', async () => {
+    const database = new Database(':memory:')
+    const prepared: string[] = []
+    const prepare = database.prepare.bind(database)
+    database.prepare = ((source: string) => {
+      prepared.push(source)
+      return prepare(source)
+    }) as typeof database.prepare
+    const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database }) })
+    await storage.migrate(conformanceMigrations)
+    prepared.length = 0
+    const rows = Array.from({ length: 500 }, (_, index) => ({ sku: `S${index}`, name: 'n', quantity: index }))
+    expect((await storage.insertMany('items', rows)).numInsertedOrUpdatedRows).toBe(500n)
+    const byId = storage.prepare((db, $: Placeholders<{ id: number }>) =>
+      db.selectFrom('items').select('quantity').where('id', '=', $('id')),
+    )
+    for (let id = 1; id <= 500; id++) expect(await byId.executeTakeFirst({ id })).toEqual({ quantity: id - 1 })
+    // begin and commit were prepared by the migrations already
+    expect(prepared).toEqual([
+      'insert into "items" ("sku", "name", "quantity") values (?, ?, ?)',
+      'select "quantity" from "items" where "id" = ?',
+    ])
     await storage.close()
     database.close()
   })
