@@ -43,8 +43,9 @@ const SQLITE_HEADER = 'SQLite format 3\u0000'
  * @param harness - the adapter's harness
  */
 export function describeDatabaseFiles(harness: AdapterHarness): void {
-  // D1 has no file a Worker can read or replace (wrangler d1 export/execute work outside).
-  const withFiles = harness.adapter !== 'd1'
+  // D1 and Durable Objects have no file a Worker can read or replace, and workerd has no in-memory
+  // SQLite to copy into (wrangler d1 export/execute work outside).
+  const withFiles = harness.adapter !== 'd1' && harness.adapter !== 'durable-object'
 
   describe('exportDatabase / importDatabase', () => {
     let storage: StorageProvider<ConformanceDB>

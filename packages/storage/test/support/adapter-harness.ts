@@ -24,6 +24,11 @@ export interface AdapterHarness {
   /** What the adapter declares; the suites gate their cases on it. */
   readonly capabilities: StorageCapabilities
   /**
+   * Set where a test can hold only one database at a time (a Durable Object's storage is reachable
+   * from its own object only): opening a second replaces the first, so cases that need two skip.
+   */
+  readonly singleDatabase?: boolean
+  /**
    * A provider on a new, empty database.
    *
    * @param options - Kysely options (a `log`) the adapter is made with, for every provider on the database
@@ -63,6 +68,11 @@ export interface HarnessDefinition {
   readonly name: string
   readonly adapter: AdapterName
   readonly capabilities: StorageCapabilities
+  /**
+   * Set where a test can hold only one database at a time (a Durable Object's storage is reachable
+   * from its own object only): opening a second replaces the first, so cases that need two skip.
+   */
+  readonly singleDatabase?: boolean
   /** Makes a new, empty database. */
   newDatabase(): HarnessDatabase | Promise<HarnessDatabase>
   /** Stops what databases share; called once, by `dispose()`. */
@@ -81,7 +91,7 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
     readonly options: KyselyOptions
     readonly providers: StorageProvider<unknown>[]
   }
-  const { name, adapter, capabilities } = definition
+  const { name, adapter, capabilities, singleDatabase } = definition
   const databases: OpenDatabase[] = []
   const owners = new Map<StorageProvider<unknown>, OpenDatabase>()
 
@@ -111,6 +121,7 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
 
   return {
     name,
+    singleDatabase,
     adapter,
     capabilities,
     async open<DB>(options: KyselyOptions = {}) {

@@ -40,6 +40,7 @@ export function durableObjectHarness(): AdapterHarness {
     name: 'durable-object (workerd)',
     adapter: 'durable-object',
     capabilities: { interactiveTransactions: true, persistent: true, crossTabSync: false, maxBoundParameters: 100 },
+    singleDatabase: true,
     async newDatabase() {
       const { storage } = currentDurableObject()
       await storage.deleteAll()
