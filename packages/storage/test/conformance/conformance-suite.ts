@@ -705,6 +705,41 @@ export function runConformanceSuite(harness: AdapterHarness): void {
           await expectForeignKeysEnforced()
         })
 
+        it('rebuilds a table and a table referencing it in one migration without losing rows, or refuses it whole', async () => {
+          await seed()
+          const before = await movements()
+          const rebuildMovements: Migration = {
+            async up(db: Kysely<any>) {
+              await sql`create table movements_new (
+                id integer primary key autoincrement,
+                item_id integer not null references items (id) on delete cascade,
+                delta integer not null,
+                note text
+              )`.execute(db)
+              await sql`insert into movements_new (id, item_id, delta) select id, item_id, delta from movements`.execute(
+                db,
+              )
+              await sql`drop table movements`.execute(db)
+              await sql`alter table movements_new rename to movements`.execute(db)
+              await rebuildItems('1 = 1').up(db)
+            },
+          }
+          const outcome = await storage
+            .migrate({ ...withReservations, '0004_rebuild_both': rebuildMovements })
+            .catch((e: unknown) => e)
+          expect(await movements()).toEqual(before)
+          if (capabilities.interactiveTransactions) {
+            expect(outcome).toMatchObject({ applied: ['0004_rebuild_both'] })
+          } else {
+            // Foreign keys cannot be switched off here: refused before anything ran.
+            expect(outcome).toBeInstanceOf(MigrationError)
+            expect((outcome as Error).message).toContain('Split it')
+            const recorded = await sql`select name from kysely_migration where name = '0004_rebuild_both'`.execute(db)
+            expect(recorded.rows).toEqual([])
+          }
+          await expectForeignKeysEnforced()
+        })
+
         it('enforces foreign keys again after a migration that failed', async () => {
           const failure = await storage
             .migrate({
