@@ -7,6 +7,7 @@ import {
   StorageQuotaError,
   UniqueConstraintError,
 } from './errors.js'
+import { corruptStorageError, reportsCorruption } from './corrupt-storage.js'
 import { isQuotaError } from './is-quota-error.js'
 
 /**
@@ -21,6 +22,7 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
   const message = messageOf(error)
   const constraint = CONSTRAINT_FAILURE.exec(message)
   if (constraint) return constraintError(constraint[1] as ConstraintKind, constraint[2]?.trim(), adapter, error)
+  if (reportsCorruption(error)) return corruptStorageError(adapter, message, error)
   if (isQuotaError(error)) {
     return new StorageQuotaError(`storage is full; the write was rolled back (${message})`, { adapter, cause: error })
   }
