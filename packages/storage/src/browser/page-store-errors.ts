@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { corruptStorageError, reportsCorruption } from '../core/corrupt-storage.js'
+import { corruptStorageError, reportsCorruption } from '../core/engine-reports.js'
 import { isQuotaError } from '../core/is-quota-error.js'
 import { StorageError, StorageQuotaError } from '../core/errors.js'
 

@@ -1,9 +1,10 @@
-import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely'
-import { SelectQueryNode } from 'kysely'
+import type { DatabaseConnection, QueryResult, TransactionSettings } from 'kysely'
+import { CompiledQuery, SelectQueryNode } from 'kysely'
 import { ConnectionMutex } from '../../core/connection-mutex.js'
 import { SqliteCommandDriver } from '../../core/sqlite-command-driver.js'
 import { StatementCache } from '../../core/statement-cache.js'
 import type { BetterSqliteDatabase, BetterSqliteStatement } from './better-sqlite-database.js'
+import { retryWhileBusy } from './busy-retry.js'
 
 /** Options of {@link BetterSqliteDriver}. */
 export interface BetterSqliteDriverOptions {
@@ -13,7 +14,12 @@ export interface BetterSqliteDriverOptions {
   ownsDatabase: boolean
   /** How many prepared statements to keep. */
   statementCacheSize: number
+  /** How long a statement waits, in all, for a lock another connection holds (ms). */
+  busyTimeout: number
 }
+
+const BEGIN = CompiledQuery.raw('begin')
+const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate')
 
 /** Longer statements (huge multi-row inserts) are not kept: they are rarely repeated and hold memory. */
 const MAX_CACHED_SQL_LENGTH = 256 * 1024
@@ -35,7 +41,17 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
 
   async init(): Promise<void> {
     this.#database = await this.#options.database()
-    this.#connection = new BetterSqliteConnection(this.#database, this.#options.statementCacheSize)
+    this.#connection = new BetterSqliteConnection(this.#database, this.#options)
+  }
+
+  /**
+   * Write transactions start with `begin immediate`, which takes the write lock at once (waiting
+   * for it as any statement does). With a plain `begin`, a transaction that reads before it writes
+   * fails without waiting when another connection wrote in between: SQLite cannot upgrade its
+   * read snapshot. Transactions declared read-only keep `begin`, and let other writers in.
+   */
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(settings.accessMode === 'read only' ? BEGIN : BEGIN_IMMEDIATE)
   }
 
   acquireConnection(): Promise<DatabaseConnection> {
@@ -56,27 +72,32 @@ export class BetterSqliteDriver extends SqliteCommandDriver {
 
 class BetterSqliteConnection implements DatabaseConnection {
   readonly #database: BetterSqliteDatabase
+  readonly #busyTimeout: number
   readonly statements: StatementCache<BetterSqliteStatement>
 
-  constructor(database: BetterSqliteDatabase, statementCacheSize: number) {
+  constructor(
+    database: BetterSqliteDatabase,
+    options: Pick<BetterSqliteDriverOptions, 'statementCacheSize' | 'busyTimeout'>,
+  ) {
     this.#database = database
+    this.#busyTimeout = options.busyTimeout
     // better-sqlite3 frees statements when they are collected: nothing to finalize.
     this.statements = new StatementCache({
-      capacity: statementCacheSize,
+      capacity: options.statementCacheSize,
       prepare: (sql) => database.prepare(sql),
       maxSqlLength: MAX_CACHED_SQL_LENGTH,
     })
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    try {
-      const statement = this.statements.get(query.sql)
-      if (statement.reader) return Promise.resolve({ rows: statement.all(query.parameters) as R[] })
-      const { changes, lastInsertRowid } = statement.run(query.parameters)
-      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) })
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return retryWhileBusy(() => this.#run<R>(query), this.#busyTimeout, 'sqlite')
+  }
+
+  #run<R>(query: CompiledQuery): QueryResult<R> {
+    const statement = this.statements.get(query.sql)
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] }
+    const { changes, lastInsertRowid } = statement.run(query.parameters)
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) }
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
