@@ -24,7 +24,7 @@ export {
   UnsupportedOperationError,
 } from './core/errors.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
-export type { StorageEngine } from './core/storage-engine.js'
+export type { MigrationBatchWrap, StorageEngine } from './core/storage-engine.js'
 export type {
   ChangeEvent,
   MigrationReport,

@@ -43,6 +43,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   readonly #listeners = new Set<(event: ChangeEvent) => void>()
   readonly #unsubscribeRemote: (() => void) | undefined
   readonly #provideConnection: ConnectionProvider
+  readonly #wrapMigrationBatch: StorageEngine['wrapMigrationBatch']
 
   constructor(engine: StorageEngine, options: KyselyOptions) {
     this.adapter = engine.adapter
@@ -53,6 +54,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       dialect: sqliteDialect({ driver: this.#driver, introspector: engine.createIntrospector?.bind(engine) }),
     })
     this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
+    this.#wrapMigrationBatch = engine.wrapMigrationBatch?.bind(engine)
     const executor = this.db.getExecutor()
     this.#provideConnection = (run) => executor.provideConnection(run)
   }
@@ -82,6 +84,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       adapter: this.adapter,
       interactiveTransactions: this.capabilities.interactiveTransactions,
       batch: (queries) => this.#batch(queries),
+      wrapMigrationBatch: this.#wrapMigrationBatch,
     })
   }
 

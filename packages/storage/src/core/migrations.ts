@@ -10,8 +10,8 @@ import {
   sql,
 } from 'kysely'
 import { ForeignKeyConstraintError, MigrationError, StorageError, UniqueConstraintError } from './errors.js'
-import { keepReferencingRows } from './referencing-rows.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import type { StorageEngine } from './storage-engine.js'
 import type { MigrationReport } from './storage-provider.js'
 import { writtenTables } from './written-tables.js'
 
@@ -27,6 +27,8 @@ export interface MigrationTarget {
   readonly interactiveTransactions: boolean
   /** Executes compiled queries atomically. */
   batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>
+  /** Adds statements around a migration sent as one batch, so that it loses no rows. */
+  wrapMigrationBatch?: StorageEngine['wrapMigrationBatch']
 }
 
 /** One migration as SQLite statements, for tools that apply `.sql` files. */
@@ -99,7 +101,7 @@ export async function runMigrations(
         }
       } else {
         const statements = await recordMigration(migration, name, adapter)
-        const keeper = await keepReferencingRows(db, statements, name, adapter)
+        const keeper = await target.wrapMigrationBatch?.(db, statements, name)
         // The bookkeeping row goes first: when another process (a second Workers isolate) applied
         // this migration since the history was read, the batch fails on that row before any of
         // the migration runs again, and applies nothing.

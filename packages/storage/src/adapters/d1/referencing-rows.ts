@@ -1,22 +1,7 @@
 import { type CompiledQuery, CompiledQuery as Query, DropTableNode, type Kysely, RawNode, sql } from 'kysely'
-import { MigrationError } from './errors.js'
-import { writtenTables } from './written-tables.js'
-
-/**
- * How a migration sent as one batch keeps the rows that reference the tables it drops. Where
- * foreign keys cannot be switched off (D1), `drop table` deletes every `on delete cascade` child
- * row and nulls every `on delete set null` reference before it drops the table, even when the
- * migration recreates the table right after (SQLite's table-rebuild procedure). So the rows of
- * those tables are copied aside before the migration, and put back after it, in the same batch.
- */
-export interface ReferencingRowsKeeper {
-  /** Runs first: defers foreign-key checks to the commit and copies the rows aside. */
-  readonly before: readonly CompiledQuery[]
-  /** Runs after the migration: puts back deleted rows and nulled references, drops the copies. */
-  readonly after: readonly CompiledQuery[]
-  /** The tables whose rows are kept, for error messages. */
-  readonly tables: readonly string[]
-}
+import { MigrationError } from '../../core/errors.js'
+import type { MigrationBatchWrap } from '../../core/storage-engine.js'
+import { writtenTables } from '../../core/written-tables.js'
 
 interface ForeignKey {
   readonly child: string
@@ -30,8 +15,14 @@ const KEPT_TABLE_PREFIX = '_inventory_storage_kept_'
 const KEPT_ROWID = '_inventory_storage_rowid'
 
 /**
- * Plans how to keep the rows of the tables that reference a table dropped by `statements`, or
- * returns undefined when the migration drops no referenced table. Refuses with a
+ * How a migration sent to D1 as one batch keeps the rows that reference the tables it drops. D1
+ * cannot switch foreign keys off, so `drop table` deletes every `on delete cascade` child row and
+ * nulls every `on delete set null` reference before it drops the table, even when the migration
+ * recreates the table right after (SQLite's table-rebuild procedure); `defer_foreign_keys` defers
+ * the checks, not those actions. So the rows of those tables are copied aside before the
+ * migration and put back after it, in the same atomic batch.
+ *
+ * Plans that, or returns undefined when the migration drops no referenced table. Refuses with a
  * {@link MigrationError}, before anything runs, a migration whose outcome it cannot keep whole:
  * one that also changes a table whose rows it would have to put back.
  *
@@ -45,7 +36,7 @@ export async function keepReferencingRows(
   statements: readonly CompiledQuery[],
   migration: string,
   adapter: string,
-): Promise<ReferencingRowsKeeper | undefined> {
+): Promise<MigrationBatchWrap | undefined> {
   const dropped = new Set(statements.flatMap(droppedTables))
   if (dropped.size === 0) return undefined
   const foreignKeys = [...(await readForeignKeys(db)), ...statements.flatMap(createdForeignKeys)]
