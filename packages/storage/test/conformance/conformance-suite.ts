@@ -894,6 +894,23 @@ export function runConformanceSuite(harness: AdapterHarness): void {
       })
     })
 
+    describe('a damaged store', () => {
+      // Where the harness can reach the stored file or pages; D1's live behind the binding.
+      it.skipIf(!harness.reopenDamaged)(
+        'answers it with CORRUPT_STORAGE, on opening or on the first query, and never as an empty database',
+        async () => {
+          await db.insertInto('items').values({ sku: 'A', name: 'a' }).execute()
+          const reopenDamaged = harness.reopenDamaged as NonNullable<typeof harness.reopenDamaged>
+          const failure = await reopenDamaged<ConformanceDB>(storage)
+            .then((reopened) => reopened.db.selectFrom('items').selectAll().execute())
+            .catch((e: unknown) => e)
+          expect(failure).toBeInstanceOf(StorageError)
+          expect(failure).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: storage.adapter })
+          expect((failure as Error).message).toContain('the stored database is damaged')
+        },
+      )
+    })
+
     describe('across tabs', () => {
       // Only adapters that keep the tabs of one origin in sync promise any of this.
       const acrossTabs = it.skipIf(!capabilities.crossTabSync)
