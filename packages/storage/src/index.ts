@@ -42,7 +42,7 @@ export {
 } from './core/live-query.js'
 export { exportMigrationsSql, type MigrationSql } from './core/migrations.js'
 export type { Placeholder, Placeholders, PreparedQuery } from './core/prepared-query.js'
-export type { StorageEngine } from './core/storage-engine.js'
+export type { MigrationBatchWrap, StorageEngine } from './core/storage-engine.js'
 export type {
   ChangeEvent,
   MigrationReport,

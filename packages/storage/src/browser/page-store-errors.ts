@@ -4,22 +4,11 @@
  *
  * @module
  */
+import { corruptStorageError, reportsCorruption } from '../core/engine-reports.js'
 import { isQuotaError } from '../core/is-quota-error.js'
 import { StorageError, StorageQuotaError } from '../core/errors.js'
 
-/** SQLite's words for a database file it cannot read as one. */
-const SQLITE_CORRUPTION = /SQLITE_(CORRUPT|NOTADB)|malformed|not a database/
-
-/**
- * The stored database is damaged (`CORRUPT_STORAGE`): never answered from, never written over.
- *
- * @param adapter - the adapter's name
- * @param detail - what is wrong, e.g. `page 3 of 9 is missing`
- * @param cause - the error that revealed it, if any
- */
-export function corruptStorageError(adapter: string, detail: string, cause?: unknown): StorageError {
-  return new StorageError('CORRUPT_STORAGE', `the stored database is damaged: ${detail}`, { adapter, cause })
-}
+export { corruptStorageError }
 
 /**
  * `error` as {@link corruptStorageError} when SQLite reported a damaged file, otherwise unchanged.
@@ -28,8 +17,8 @@ export function corruptStorageError(adapter: string, detail: string, cause?: unk
  * @param error - what SQLite threw
  */
 export function asCorruptStorageError(adapter: string, error: unknown): unknown {
-  const message = error instanceof Error ? error.message : String(error)
-  return SQLITE_CORRUPTION.test(message) ? corruptStorageError(adapter, message, error) : error
+  if (!reportsCorruption(error)) return error
+  return corruptStorageError(adapter, error instanceof Error ? error.message : String(error), error)
 }
 
 /**

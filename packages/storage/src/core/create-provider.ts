@@ -51,6 +51,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
   /** Whether a compiled query may skip Kysely's executor: no `log` to write, no plugin to transform results. */
   readonly #executorIsInert: boolean
   readonly #hasNativeBatch: boolean
+  readonly #wrapMigrationBatch: StorageEngine['wrapMigrationBatch']
 
   constructor(engine: StorageEngine, options: KyselyOptions) {
     this.#executorIsInert = options.log === undefined && (options.plugins?.length ?? 0) === 0
@@ -63,6 +64,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       dialect: sqliteDialect({ driver: this.#driver, introspector: engine.createIntrospector?.bind(engine) }),
     })
     this.#unsubscribeRemote = engine.onRemoteChange?.((tables) => this.#emit(tables, 'remote'))
+    this.#wrapMigrationBatch = engine.wrapMigrationBatch?.bind(engine)
     const executor = this.db.getExecutor()
     this.#provideConnection = (run) => executor.provideConnection(run)
   }
@@ -121,6 +123,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
       adapter: this.adapter,
       interactiveTransactions: this.capabilities.interactiveTransactions,
       batch: (queries) => this.#batch(queries),
+      wrapMigrationBatch: this.#wrapMigrationBatch,
     })
   }
 

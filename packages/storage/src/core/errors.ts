@@ -20,6 +20,7 @@ export type StorageErrorCode =
   | 'INVALID_PARAMETER'
   | 'CORRUPT_STORAGE'
   | 'STORAGE_CLOSED'
+  | 'STORAGE_BUSY'
   | 'QUERY_FAILED'
 
 /** Options shared by every {@link StorageError} constructor. */

@@ -9,6 +9,7 @@ import {
   StorageQuotaError,
   UniqueConstraintError,
 } from './errors.js'
+import { corruptStorageError, reportsBusy, reportsCorruption } from './engine-reports.js'
 import { isQuotaError } from './is-quota-error.js'
 
 /**
@@ -23,6 +24,13 @@ export function mapEngineError(error: unknown, adapter: string): StorageError {
   const message = messageOf(error)
   const constraint = CONSTRAINT_FAILURE.exec(message)
   if (constraint) return constraintError(constraint[1] as ConstraintKind, constraint[2]?.trim(), adapter, error)
+  if (reportsCorruption(error)) return corruptStorageError(adapter, message, error)
+  if (reportsBusy(error)) {
+    return new StorageError('STORAGE_BUSY', `another connection holds the database locked (${message})`, {
+      adapter,
+      cause: error,
+    })
+  }
   if (isQuotaError(error)) {
     return new StorageQuotaError(`storage is full; the write was rolled back (${message})`, { adapter, cause: error })
   }

@@ -9,8 +9,9 @@ import {
   SelectQueryNode,
   sql,
 } from 'kysely'
-import { MigrationError, StorageError, UniqueConstraintError } from './errors.js'
+import { ForeignKeyConstraintError, MigrationError, StorageError, UniqueConstraintError } from './errors.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import type { StorageEngine } from './storage-engine.js'
 import type { MigrationReport } from './storage-provider.js'
 import { writtenTables } from './written-tables.js'
 
@@ -26,6 +27,8 @@ export interface MigrationTarget {
   readonly interactiveTransactions: boolean
   /** Executes compiled queries atomically. */
   batch(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>
+  /** Adds statements around a migration sent as one batch, so that it loses no rows. */
+  wrapMigrationBatch?: StorageEngine['wrapMigrationBatch']
 }
 
 /** One migration as SQLite statements, for tools that apply `.sql` files. */
@@ -78,27 +81,44 @@ export async function runMigrations(
       if (target.interactiveTransactions) {
         // Checked again inside the transaction: another tab or process migrating the same
         // database at the same time may have applied it since the history was read.
-        const appliedMeanwhile = await db.transaction().execute(async (trx) => {
-          const recorded = await trx
-            .selectFrom(MIGRATION_TABLE)
-            .select('name')
-            .where('name', '=', name)
-            .executeTakeFirst()
-          if (recorded) return true
-          await migration.up(trx)
-          await bookkeepingRow(trx, name).execute()
-          return false
-        })
+        const appliedMeanwhile = await withForeignKeysOff(db, (connection) =>
+          connection.transaction().execute(async (trx) => {
+            const recorded = await trx
+              .selectFrom(MIGRATION_TABLE)
+              .select('name')
+              .where('name', '=', name)
+              .executeTakeFirst()
+            if (recorded) return true
+            await migration.up(trx)
+            await refuseForeignKeyViolations(trx, name, adapter)
+            await bookkeepingRow(trx, name).execute()
+            return false
+          }),
+        )
         if (appliedMeanwhile) {
           alreadyApplied.push(name)
           continue
         }
       } else {
         const statements = await recordMigration(migration, name, adapter)
+        const keeper = await target.wrapMigrationBatch?.(db, statements, name)
         // The bookkeeping row goes first: when another process (a second Workers isolate) applied
         // this migration since the history was read, the batch fails on that row before any of
         // the migration runs again, and applies nothing.
-        await target.batch([bookkeepingRow(db, name).compile(), ...statements])
+        await target
+          .batch([
+            bookkeepingRow(db, name).compile(),
+            ...(keeper?.before ?? []),
+            ...statements,
+            ...(keeper?.after ?? []),
+          ])
+          .catch((error: unknown) => {
+            if (!(keeper && error instanceof ForeignKeyConstraintError)) throw error
+            throw new MigrationError(
+              `migration "${name}" would leave rows of ${keeper.tables.join(', ')} pointing at rows that no longer exist; nothing of it was applied. Keep the rows they reference, or delete or update the rows that point at them in the same migration`,
+              { adapter, migration: name, cause: error },
+            )
+          })
       }
     } catch (error) {
       if (isAlreadyRecorded(error)) {
@@ -146,6 +166,39 @@ export async function exportMigrationsSql(migrations: Record<string, Migration>)
     result.push({ name, sql: `${all.map((query) => `${inlineParameters(query)};`).join('\n')}\n` })
   }
   return result
+}
+
+/**
+ * Runs `run` on one connection with foreign keys off, and turns them on again afterwards, whatever
+ * happens. This is SQLite's own procedure for changing a table: with foreign keys on, `drop table`
+ * of a table being rebuilt deletes every `on delete cascade` child row and nulls every `on delete
+ * set null` reference. SQLite ignores the pragma inside a transaction, so it comes before `begin`.
+ */
+async function withForeignKeysOff<T>(db: Kysely<any>, run: (connection: Kysely<any>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`pragma foreign_keys = off`.execute(connection)
+    try {
+      return await run(connection)
+    } finally {
+      await sql`pragma foreign_keys = on`.execute(connection)
+    }
+  })
+}
+
+/** Fails the migration, inside its transaction, when it left rows pointing at missing rows. */
+async function refuseForeignKeyViolations(trx: Kysely<any>, name: string, adapter: string): Promise<void> {
+  const { rows } = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(trx)
+  if (rows.length === 0) return
+  const counts = new Map<string, number>()
+  for (const row of rows) {
+    const key = `${row.table} (→ ${row.parent})`
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  const where = [...counts].map(([table, count]) => `${count} in ${table}`).join(', ')
+  throw new MigrationError(
+    `migration "${name}" would leave rows pointing at rows that no longer exist: ${where}; it was rolled back. Keep the rows they reference, or delete or update the rows that point at them in the same migration`,
+    { adapter, migration: name },
+  )
 }
 
 /** Whether `error` is the bookkeeping row of a migration clashing with the same row recorded meanwhile. */

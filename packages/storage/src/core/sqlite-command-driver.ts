@@ -1,4 +1,4 @@
-import { CompiledQuery, type DatabaseConnection, type Driver } from 'kysely'
+import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely'
 
 /**
  * Base of drivers for engines that speak SQLite's own transaction statements (`begin`, `commit`,
@@ -10,7 +10,7 @@ export abstract class SqliteCommandDriver implements Driver {
   abstract releaseConnection(connection: DatabaseConnection): Promise<void>
   abstract destroy(): Promise<void>
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+  async beginTransaction(connection: DatabaseConnection, _settings?: TransactionSettings): Promise<void> {
     await connection.executeQuery(BEGIN)
   }
 

@@ -36,6 +36,27 @@ export interface StorageEngine {
    * transaction on one connection of {@link StorageEngine.driver}.
    */
   executeBatch?(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]>
+  /**
+   * For engines without interactive transactions that cannot switch foreign keys off (D1): the
+   * statements to send around a migration's own in its batch so that it loses no rows (a
+   * `drop table` there deletes or nulls the rows that reference the table). Returns undefined when
+   * none are needed; throws a `MigrationError` to refuse the migration before anything runs.
+   */
+  wrapMigrationBatch?(
+    db: Kysely<any>,
+    statements: readonly CompiledQuery[],
+    migration: string,
+  ): Promise<MigrationBatchWrap | undefined>
   /** Subscribes to writes committed elsewhere (other tabs); returns the unsubscribe function. */
   onRemoteChange?(listener: (tables: readonly string[]) => void): () => void
+}
+
+/** What {@link StorageEngine.wrapMigrationBatch} sends around a migration's statements, in one batch. */
+export interface MigrationBatchWrap {
+  /** Sent after the bookkeeping row, before the migration's statements. */
+  readonly before: readonly CompiledQuery[]
+  /** Sent after the migration's statements. */
+  readonly after: readonly CompiledQuery[]
+  /** The tables whose rows `after` puts back, named when the batch leaves foreign-key violations. */
+  readonly tables: readonly string[]
 }

@@ -59,6 +59,21 @@ describe('mapEngineError', () => {
     expect(foreignKey).toMatchObject({ table: undefined, columns: [] })
   })
 
+  it('maps a damaged database to CORRUPT_STORAGE, in every engine’s wording', () => {
+    const reports = [
+      ['d1', new Error('D1_ERROR: database disk image is malformed: SQLITE_CORRUPT')],
+      ['d1', new Error('D1_ERROR: file is not a database: SQLITE_NOTADB')],
+      ['sqlite', Object.assign(new Error('file is not a database'), { code: 'SQLITE_NOTADB' })],
+      ['sqlite', Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' })],
+      ['indexeddb', new Error('SQLITE_CORRUPT: sqlite3 result code 11: database disk image is malformed')],
+    ] as const
+    for (const [adapter, report] of reports) {
+      const error = mapEngineError(report, adapter)
+      expect(error).toMatchObject({ code: 'CORRUPT_STORAGE', adapter, cause: report })
+      expect(error.message).toBe(`[@inventory/storage] [${adapter}] the stored database is damaged: ${report.message}`)
+    }
+  })
+
   it('keeps other D1 errors as QUERY_FAILED with the original as cause', () => {
     const original = new Error('D1_ERROR: no such table: nosuch: SQLITE_ERROR')
     const error = mapEngineError(original, 'd1')

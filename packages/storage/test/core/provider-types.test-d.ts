@@ -96,7 +96,13 @@ describe('provider types', () => {
 
   it('lets an engine replace only the introspector of the SQLite dialect', () => {
     expectTypeOf<keyof StorageEngine>().toEqualTypeOf<
-      'adapter' | 'capabilities' | 'driver' | 'createIntrospector' | 'executeBatch' | 'onRemoteChange'
+      | 'adapter'
+      | 'capabilities'
+      | 'driver'
+      | 'createIntrospector'
+      | 'executeBatch'
+      | 'onRemoteChange'
+      | 'wrapMigrationBatch'
     >()
   })
 })

@@ -13,9 +13,11 @@ const path = process.env.DIFFERENTIAL_PATH
 describe('differential: every adapter gives the reference adapter’s results and errors, step by step', () => {
   let targets: DifferentialTarget[] = []
 
+  // Opening every adapter at once (Miniflare, WASM SQLite) takes seconds, more while other test
+  // files spawn processes (the sqlite multi-process tests): more than the default hook timeout.
   beforeAll(async () => {
     targets = await openTargets()
-  })
+  }, 60_000)
 
   afterAll(async () => {
     await Promise.all(targets.map((target) => target.dispose()))

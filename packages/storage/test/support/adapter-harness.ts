@@ -44,6 +44,13 @@ export interface AdapterHarness {
    * Present exactly where `capabilities.crossTabSync`.
    */
   openTab?<DB>(provider: StorageProvider<any>): Promise<StorageProvider<DB>>
+  /**
+   * Closes every provider on `provider`'s database, overwrites the start of what it stored with
+   * bytes that are no SQLite database (as a disk error or a stray write would), and opens it again:
+   * resolves with the provider, or rejects with what opening threw. Present where the adapter
+   * stores a file or pages the test can reach.
+   */
+  reopenDamaged?<DB>(provider: StorageProvider<any>): Promise<StorageProvider<DB>>
   /** Closes every provider opened since the last cleanup and deletes their databases; after each test. */
   cleanup(): Promise<void>
   /** Cleans up, then stops what the harness keeps between databases (D1's Miniflare); after the last test. */
@@ -61,6 +68,8 @@ export interface HarnessDatabase {
   tabAdapter?(options: KyselyOptions): StorageAdapter | Promise<StorageAdapter>
   /** Deletes what the database left behind, once its providers are closed. */
   remove?(): unknown
+  /** Overwrites the start of the stored database, once its providers are closed. */
+  damage?(): unknown
 }
 
 /** What {@link defineHarness} needs to know of one adapter. */
@@ -73,6 +82,8 @@ export interface HarnessDefinition {
    * from its own object only): opening a second replaces the first, so cases that need two skip.
    */
   readonly singleDatabase?: boolean
+  /** Whether its databases can be damaged on purpose (each gives `damage`). */
+  readonly damageable?: boolean
   /** Makes a new, empty database. */
   newDatabase(): HarnessDatabase | Promise<HarnessDatabase>
   /** Stops what databases share; called once, by `dispose()`. */
@@ -134,6 +145,17 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
           async reopen<DB>(provider: StorageProvider<any>) {
             const open = ownerOf(provider)
             await closeAll(open)
+            return openOn<DB>(open, open.database.adapter(open.options))
+          },
+        }
+      : {}),
+    ...(definition.damageable
+      ? {
+          async reopenDamaged<DB>(provider: StorageProvider<any>) {
+            const open = ownerOf(provider)
+            await closeAll(open)
+            if (!open.database.damage) throw new Error(`${name} is damageable but its databases give no damage()`)
+            await open.database.damage()
             return openOn<DB>(open, open.database.adapter(open.options))
           },
         }

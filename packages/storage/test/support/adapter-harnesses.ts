@@ -1,9 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { IDBFactory } from 'fake-indexeddb'
 import { d1Adapter } from '../../src/d1.js'
 import type { KyselyOptions } from '../../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../../src/indexeddb.js'
-import { localStorageAdapter } from '../../src/local-storage.js'
+import { localStorageAdapter, localStorageKeyPrefix } from '../../src/local-storage.js'
 import { sqliteAdapter } from '../../src/sqlite.js'
 import { type AdapterHarness, defineHarness, isSelected } from './adapter-harness.js'
 import { MiniflareD1Pool } from './miniflare-d1-pool.js'
@@ -41,10 +42,15 @@ export const adapterHarnesses = {
       name: 'sqlite (file)',
       adapter: 'sqlite',
       capabilities: { ...sqliteCapabilities, persistent: true },
+      damageable: true,
       newDatabase() {
         const dir = tempDir('sqlite')
         const filename = join(dir.path, 'test.sqlite')
-        return { adapter: (options) => sqliteAdapter({ ...options, filename }), remove: dir.remove }
+        return {
+          adapter: (options) => sqliteAdapter({ ...options, filename }),
+          remove: dir.remove,
+          damage: () => overwriteStart(filename),
+        }
       },
     }),
 
@@ -68,6 +74,7 @@ export const adapterHarnesses = {
       name: 'indexeddb (fake-indexeddb)',
       adapter: 'indexeddb',
       capabilities: browserCapabilities,
+      damageable: true,
       newDatabase() {
         // One origin: its IndexedDB and its locks. Tabs announce commits on Node's BroadcastChannel.
         const origin = {
@@ -76,7 +83,7 @@ export const adapterHarnesses = {
           locks: new InPageLockManager(),
         }
         const tab = (options: KyselyOptions) => indexedDbAdapter({ ...options, ...origin })
-        return { adapter: tab, tabAdapter: tab }
+        return { adapter: tab, tabAdapter: tab, damage: () => overwriteFirstPage(origin.indexedDB, origin.name) }
       },
     }),
 
@@ -85,6 +92,7 @@ export const adapterHarnesses = {
       name: 'local-storage (happy-dom Storage)',
       adapter: 'local-storage',
       capabilities: browserCapabilities,
+      damageable: true,
       newDatabase() {
         const origin = new SharedStorage()
         const name = `test-${run}-${++databases}`
@@ -94,10 +102,45 @@ export const adapterHarnesses = {
           const { storage, window } = origin.openTab()
           return localStorageAdapter({ ...options, name, storage, storageEvents: window, locks })
         }
-        return { adapter: tab, tabAdapter: tab, remove: () => origin.close() }
+        const damage = () => {
+          const { storage } = origin.openTab()
+          for (const slot of ['1.0', '1.1']) {
+            const key = `${localStorageKeyPrefix(name)}${slot}`
+            if (storage.getItem(key) !== null) storage.setItem(key, 'not a page')
+          }
+        }
+        return { adapter: tab, tabAdapter: tab, remove: () => origin.close(), damage }
       },
     }),
 } as const satisfies Record<string, () => AdapterHarness>
+
+/** Overwrites the first 4 KiB of a closed SQLite file (header and schema) with text. */
+function overwriteStart(filename: string): void {
+  const bytes = readFileSync(filename)
+  bytes.fill(0x2a, 0, Math.min(bytes.length, 4096))
+  writeFileSync(filename, bytes)
+}
+
+/** Overwrites page 1 of an indexeddb store (header and schema) with a byte pattern. */
+function overwriteFirstPage(indexedDB: IDBFactory, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(name)
+    opening.onerror = () => reject(opening.error)
+    opening.onsuccess = () => {
+      const database = opening.result
+      const transaction = database.transaction('pages', 'readwrite')
+      const pages = transaction.objectStore('pages')
+      const request = pages.get(1)
+      request.onsuccess = () =>
+        pages.put({ ...request.result, data: new Uint8Array(request.result.data.length).fill(7) })
+      transaction.oncomplete = () => {
+        database.close()
+        resolve()
+      }
+      transaction.onerror = () => reject(transaction.error)
+    }
+  })
+}
 
 /** A new harness of every adapter `ADAPTERS` selects (all when unset), in the registry's order. */
 export function selectedHarnesses(): AdapterHarness[] {

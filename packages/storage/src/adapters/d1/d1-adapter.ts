@@ -4,6 +4,7 @@ import type { StorageAdapter, StorageProvider } from '../../core/storage-provide
 import type { D1Database, D1DatabaseSession } from './d1-database.js'
 import { D1Driver } from './d1-driver.js'
 import { D1Introspector } from './d1-introspector.js'
+import { keepReferencingRows } from './referencing-rows.js'
 
 /** Options of {@link d1Adapter}. */
 export interface D1AdapterOptions extends KyselyOptions {
@@ -86,6 +87,7 @@ export function d1Adapter(options: D1AdapterOptions): StorageAdapter {
           driver,
           executeBatch: (queries) => driver.executeBatch(queries),
           createIntrospector: (db) => new D1Introspector(db),
+          wrapMigrationBatch: (db, statements, migration) => keepReferencingRows(db, statements, migration, 'd1'),
         },
         { log: options.log, plugins: options.plugins },
       )

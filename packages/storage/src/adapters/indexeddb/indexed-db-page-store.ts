@@ -1,6 +1,10 @@
 import type { PageChanges, PageCommit, PageStore, StoredDatabase } from '../../browser/page-store.js'
 import { commitFailedError, corruptStorageError, versionConflictError } from '../../browser/page-store-errors.js'
-import { StorageError } from '../../core/errors.js'
+import { StorageError, StorageQuotaError, StorageUnavailableError } from '../../core/errors.js'
+import { isQuotaError } from '../../core/is-quota-error.js'
+
+/** What IndexedDB answers where this runtime may not store data: blocked by policy, private mode. */
+const UNAVAILABLE_ON_OPEN = new Set(['SecurityError', 'InvalidStateError'])
 
 /** Options of {@link IndexedDbPageStore}. */
 export interface IndexedDbPageStoreOptions {
@@ -144,6 +148,42 @@ export class IndexedDbPageStore implements PageStore {
   }
 
   #openDatabase(): Promise<IDBDatabase> {
+    return this.#requestDatabase().catch((error: unknown) => {
+      throw this.#openError(error)
+    })
+  }
+
+  /**
+   * A refusal that means this runtime cannot keep data here (storage blocked by policy, private
+   * mode) is unavailability, so that `createStorage` may use the next candidate; anything else is
+   * a typed failure naming the database.
+   */
+  #openError(error: unknown): StorageError {
+    const { adapter, name } = this.#options
+    if (error instanceof StorageError) return error
+    if (isQuotaError(error)) {
+      return new StorageQuotaError(`IndexedDB is full; the database "${name}" cannot be opened`, {
+        adapter,
+        cause: error,
+      })
+    }
+    const { name: kind = 'Error', message = String(error) } = (error ?? {}) as { name?: string; message?: string }
+    if (UNAVAILABLE_ON_OPEN.has(kind)) {
+      return new StorageUnavailableError(
+        `IndexedDB refused to open the database "${name}" here (${kind}: ${message})`,
+        {
+          adapter,
+          cause: error,
+        },
+      )
+    }
+    return new StorageError('QUERY_FAILED', `IndexedDB could not open the database "${name}" (${kind}: ${message})`, {
+      adapter,
+      cause: error,
+    })
+  }
+
+  #requestDatabase(): Promise<IDBDatabase> {
     return new Promise((resolve, reject) => {
       const opening = this.#options.indexedDB.open(this.#options.name, SCHEMA_VERSION)
       opening.onupgradeneeded = () => {

@@ -4,6 +4,7 @@ import { StorageUnavailableError } from '../../core/errors.js'
 import type { StorageAdapter, StorageProvider } from '../../core/storage-provider.js'
 import type { BetterSqliteDatabase } from './better-sqlite-database.js'
 import { BetterSqliteDriver } from './better-sqlite-driver.js'
+import { retryWhileBusy } from './busy-retry.js'
 
 /** Options of {@link sqliteAdapter}. */
 export interface SqliteAdapterOptions extends KyselyOptions {
@@ -16,7 +17,18 @@ export interface SqliteAdapterOptions extends KyselyOptions {
   database?: BetterSqliteDatabase
   /** Prepared statements kept for reuse (default 256; 0 disables the cache). */
   statementCacheSize?: number
+  /**
+   * How long, in milliseconds, a statement waits in all for a lock another connection (another
+   * process, or another provider on the same file) holds, before failing with `STORAGE_BUSY`
+   * (default 5000). The wait never blocks the event loop: the statement is tried again after
+   * growing pauses. SQLite's own synchronous busy wait is switched off (`busy_timeout = 0`), also
+   * on a `database` handle passed in.
+   */
+  busyTimeout?: number
 }
+
+/** How long a statement waits for another connection's lock unless told otherwise (ms). */
+const DEFAULT_BUSY_TIMEOUT = 5000
 
 /** SQLite's default limit on bound parameters per statement (`SQLITE_MAX_VARIABLE_NUMBER`). */
 const SQLITE_MAX_BOUND_PARAMETERS = 32766
@@ -52,15 +64,22 @@ export function sqliteAdapter(options: SqliteAdapterOptions = {}): StorageAdapte
     },
     unavailableReason: () => unavailable,
     open<DB>(): Promise<StorageProvider<DB>> {
+      const busyTimeout = config.busyTimeout ?? DEFAULT_BUSY_TIMEOUT
       const driver = new BetterSqliteDriver({
         database: async () => {
           const database = config.database ?? new (await loadBetterSqlite())(filename)
-          configure(database, config.database ? undefined : filename)
+          try {
+            await configure(database, config.database ? undefined : filename, busyTimeout)
+          } catch (error) {
+            if (!config.database) database.close()
+            throw error
+          }
           return database
         },
         ownsDatabase: !config.database,
         statementCacheSize: config.statementCacheSize ?? 256,
         openFile: async (bytes) => new (await loadBetterSqlite())(Buffer.from(bytes)),
+        busyTimeout,
       })
       return createProvider<DB>(
         {
@@ -93,12 +112,18 @@ async function loadBetterSqlite(): Promise<BetterSqliteConstructor> {
   }
 }
 
-function configure(database: BetterSqliteDatabase, filename: string | undefined): void {
+async function configure(
+  database: BetterSqliteDatabase,
+  filename: string | undefined,
+  busyTimeout: number,
+): Promise<void> {
+  // First of all: switching to WAL needs a lock another process may hold, and waiting for it must
+  // neither fail at once nor block the event loop (see retryWhileBusy).
+  database.pragma('busy_timeout = 0')
   database.pragma('foreign_keys = ON')
   if (filename !== undefined && !isMemory(filename)) {
-    database.pragma('journal_mode = WAL')
+    await retryWhileBusy(() => database.pragma('journal_mode = WAL'), busyTimeout, 'sqlite')
     database.pragma('synchronous = NORMAL')
-    database.pragma('busy_timeout = 5000')
   }
 }
 

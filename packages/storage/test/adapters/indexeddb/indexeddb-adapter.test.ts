@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WASM_SQLITE_MAX_BOUND_PARAMETERS } from '../../../src/browser/open-browser-provider.js'
 import { loadWasmSqlite } from '../../../src/browser/wasm-sqlite.js'
 import { deleteIndexedDbDatabase, indexedDbAdapter } from '../../../src/indexeddb.js'
-import { type AdapterSelection, createStorage, StorageUnavailableError } from '../../../src/index.js'
+import { type AdapterSelection, createStorage, StorageError, StorageUnavailableError } from '../../../src/index.js'
 import { localStorageAdapter } from '../../../src/local-storage.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
 
@@ -114,6 +114,52 @@ describe('indexedDbAdapter', () => {
     const failed = indexedDbAdapter({ name: 'probe', indexedDB: failing })
     expect(await failed.isAvailable()).toBe(false)
     expect(failed.unavailableReason?.()).toBe('IndexedDB refused to open a database: UnknownError')
+  })
+
+  it('answers IndexedDB refusing to open the store itself as unavailable (SecurityError), or as a typed error', async () => {
+    // The probe database opens; the store's own database is refused, as storage partitioning or a
+    // policy change between the two can do.
+    const refusingStore = (name: string, error: DOMException, thrown: boolean) => {
+      const real = new IDBFactory()
+      return {
+        open(database: string, version?: number) {
+          if (database.startsWith('@inventory/storage:probe')) return real.open(database, version)
+          if (thrown) throw error
+          const request: { error: DOMException; onerror?: () => void } = { error }
+          setTimeout(() => request.onerror?.())
+          return request
+        },
+        name,
+      } as unknown as IDBFactory
+    }
+    for (const thrown of [true, false]) {
+      const security = new DOMException('access denied', 'SecurityError')
+      const adapter = indexedDbAdapter({ name: 'refused', indexedDB: refusingStore('refused', security, thrown) })
+      expect(await adapter.isAvailable()).toBe(true)
+      const error = await adapter.open().catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(StorageUnavailableError)
+      expect(error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', adapter: 'indexeddb', cause: security })
+      expect((error as Error).message).toContain('SecurityError')
+      const selections: AdapterSelection[] = []
+      const storage = await createStorage({
+        adapters: [
+          indexedDbAdapter({ name: 'refused', indexedDB: refusingStore('refused', security, thrown) }),
+          localStorageAdapter({ name: 'refused', storage: new QuotaStorage() }),
+        ],
+        onSelect: (selection) => selections.push(selection),
+      })
+      await storage.close()
+      expect(selections[0]?.adapter).toBe('local-storage')
+    }
+    const unknown = new DOMException('disk error', 'UnknownError')
+    const failed = await indexedDbAdapter({ name: 'refused', indexedDB: refusingStore('refused', unknown, false) })
+      .open()
+      .catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(StorageError)
+    expect(failed).toMatchObject({ code: 'QUERY_FAILED', adapter: 'indexeddb', cause: unknown })
+    expect((failed as Error).message).toBe(
+      '[@inventory/storage] [indexeddb] IndexedDB could not open the database "refused" (UnknownError: disk error)',
+    )
   })
 
   it('is unavailable where reading indexedDB throws, and createStorage moves on to the next candidate', async () => {

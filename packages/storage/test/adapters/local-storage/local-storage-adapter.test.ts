@@ -19,6 +19,7 @@ import {
 } from '../../../src/local-storage.js'
 import { type ConformanceDB, conformanceMigrations } from '../../conformance/schema.js'
 import { QueryableLockManager } from '../../support/queryable-lock-manager.js'
+import { encodePage } from '../../../src/adapters/local-storage/page-codec.js'
 import { QuotaStorage } from '../../support/quota-storage.js'
 import { type CounterDB, integrityCheck, waitFor } from '../../support/tab-checks.js'
 
@@ -138,6 +139,57 @@ describe('local-storage: a damaged store', () => {
       /^\[@inventory\/storage\] \[local-storage\] the stored database is damaged/,
     )
     expect(await indexedDB.databases()).toEqual([])
+  })
+
+  /** Rewrites (or removes) the stored pages after page 1, leaving the meta record as it is. */
+  function damagePages(storage: QuotaStorage, name: string, damage: (key: string, value: string) => string | null) {
+    const prefix = localStorageKeyPrefix(name)
+    const keys = Array.from({ length: storage.length }, (_, i) => storage.key(i) as string)
+    const pageKeys = keys.filter((key) => /^\d+\.[01]$/.test(key.slice(prefix.length)) && key.startsWith(prefix))
+    const damaged = pageKeys.filter((key) => !key.slice(prefix.length).startsWith('1.'))
+    expect(damaged.length).toBeGreaterThan(0)
+    for (const key of damaged) {
+      const value = damage(key, storage.getItem(key) as string)
+      if (value === null) storage.removeItem(key)
+      else storage.setItem(key, value)
+    }
+  }
+
+  async function storedDatabase(storage: QuotaStorage, name: string) {
+    const provider = await tab(storage, name)
+    await provider.migrate(conformanceMigrations)
+    await provider.db.insertInto('items').values({ sku: 'A', name: 'a' }).execute()
+    await provider.close()
+    open.splice(open.indexOf(provider as StorageProvider<unknown>), 1)
+  }
+
+  const openAndRead = async (storage: QuotaStorage, name: string) => {
+    try {
+      const provider = await tab(storage, name)
+      await provider.db.selectFrom('items').selectAll().execute()
+    } catch (error) {
+      return error
+    }
+    return undefined
+  }
+
+  it('answers garbled pages (SQLite: "database disk image is malformed") with CORRUPT_STORAGE', async () => {
+    const storage = new QuotaStorage()
+    const name = `garbled-${++databases}`
+    await storedDatabase(storage, name)
+    const noise = encodePage(new Uint8Array(4096).map((_, i) => (i * 73 + 41) % 256))
+    damagePages(storage, name, (_key, value) => `${value.slice(0, value.indexOf(':'))}:${noise}`)
+    expect(await openAndRead(storage, name)).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: 'local-storage' })
+  })
+
+  it('answers a truncated store (pages missing) with CORRUPT_STORAGE', async () => {
+    const storage = new QuotaStorage()
+    const name = `truncated-${++databases}`
+    await storedDatabase(storage, name)
+    damagePages(storage, name, () => null)
+    const error = await openAndRead(storage, name)
+    expect(error).toMatchObject({ code: 'CORRUPT_STORAGE', adapter: 'local-storage' })
+    expect((error as Error).message).toMatch(/the stored database is damaged: a page the meta record names is missing/)
   })
 
   it('is deleted by deleteLocalStorageDatabase, which removes its keys and no other', async () => {
