@@ -7,6 +7,7 @@ export const entries = {
   d1: 'src/d1.ts',
   indexeddb: 'src/indexeddb.ts',
   'local-storage': 'src/local-storage.ts',
+  sync: 'src/sync.ts',
   auto: 'src/auto/browser.ts',
 }
 

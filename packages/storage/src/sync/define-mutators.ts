@@ -40,7 +40,7 @@ export type MutatorArgs<M> = M extends (db: any, args: infer Args) => Promise<vo
  * })
  * ```
  */
-export function defineMutators<DB, M extends Mutators<DB> = Mutators<DB>>(mutators: M): Readonly<M> {
+export function defineMutators<DB = any, M extends Mutators<DB> = Mutators<DB>>(mutators: M): Readonly<M> {
   for (const [name, mutator] of Object.entries(mutators)) {
     if (typeof mutator !== 'function') throw new TypeError(`mutator "${name}" is not a function`)
   }

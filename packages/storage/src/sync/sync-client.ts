@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import { StorageError, UnsupportedOperationError } from '../core/errors.js'
+import { browserLockManager, type WebLockManager } from '../browser/tab-coordination.js'
 import type { StorageProvider } from '../core/storage-provider.js'
 import type { Mutators, MutatorArgs } from './define-mutators.js'
 import {
@@ -58,7 +59,7 @@ export interface SyncClientOptions<DB, M extends Mutators<DB>> {
    * Where tabs agree that one syncs at a time: `navigator.locks` by default. Without one, syncs of
    * this client object are still serialised.
    */
-  locks?: Pick<LockManager, 'request'>
+  locks?: WebLockManager
 }
 
 /** The client end of sync. */
@@ -112,7 +113,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
   }
   const db = storage.db as unknown as Kysely<any>
   const send = options.fetch ?? ((request: Request) => fetch(request))
-  const locks = options.locks ?? (globalThis.navigator as Navigator | undefined)?.locks
+  const locks = options.locks ?? browserLockManager()
   let status: SyncStatus = { state: 'idle', pending: 0, lastSyncedAt: null }
   const statusListeners = new Set<(status: SyncStatus) => void>()
   const rejectedListeners = new Set<(rejected: RejectedMutation) => void>()
@@ -247,9 +248,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
   const serialised = (): Promise<SyncStatus> => {
     if (running) return running
     const run = locks
-      ? (locks.request(`@inventory/storage sync ${options.endpoint}`, () =>
-          syncOnce(),
-        ) as unknown as Promise<SyncStatus>)
+      ? locks.request(`@inventory/storage sync ${options.endpoint}`, { mode: 'exclusive' }, () => syncOnce())
       : syncOnce()
     running = run.finally(() => {
       running = undefined

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CheckConstraintError, StorageError, type StorageProvider } from '../../src/index.js'
+import { InPageLockManager } from '../../src/indexeddb.js'
 import { createSyncClient, createSyncServer, type RejectedMutation, type SyncServer } from '../../src/sync.js'
 import type { AdapterHarness } from '../support/adapter-harness.js'
 import { adapterHarnesses } from '../support/adapter-harnesses.js'
@@ -219,6 +220,56 @@ for (const [name, serverHarness, clientHarness] of pairs) {
     })
   })
 }
+
+describe('sync: two tabs of one browser (indexeddb)', () => {
+  afterEach(async () => {
+    await servers.sqlite.cleanup()
+    await clients.indexeddb.cleanup()
+  })
+
+  it('share one outbox, sync one at a time, and each mutation reaches the server once', async () => {
+    const serverStorage = await servers.sqlite.open<InventoryDB>()
+    await serverStorage.migrate(migrations)
+    let requests = 0
+    let inFlight = 0
+    let overlapped = false
+    const server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
+    const transport = async (request: Request) => {
+      requests++
+      overlapped ||= inFlight > 0
+      inFlight++
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return await server.handle(request)
+      } finally {
+        inFlight--
+      }
+    }
+    const first = await clients.indexeddb.open<InventoryDB>()
+    await first.migrate(migrations)
+    const second = (await clients.indexeddb.openTab!(first)) as StorageProvider<InventoryDB>
+    const locks = new InPageLockManager()
+    const options = { mutators, endpoint: ENDPOINT, tables, fetch: transport, locks }
+    const tabOne = createSyncClient({ ...options, storage: first })
+    const tabTwo = createSyncClient({ ...options, storage: second })
+
+    const seen: string[][] = []
+    second.onChange((event) => seen.push([...event.tables]))
+    await tabOne.mutate.createItem({ id: 'a', sku: 'A', name: 'A', quantity: 5 })
+    await tabTwo.mutate.adjust({ movementId: 'm1', itemId: 'a', delta: -1, note: 'sale' })
+    expect(seen.flat()).toContain('items')
+
+    const statuses = await Promise.all([tabOne.sync(), tabTwo.sync(), tabOne.sync(), tabTwo.sync()])
+    expect(statuses.map((status) => status.error?.message ?? status.state)).toEqual(['idle', 'idle', 'idle', 'idle'])
+    expect(overlapped).toBe(false)
+    expect(requests).toBeGreaterThanOrEqual(1)
+    const truth = await snapshot(serverStorage.db)
+    expect(truth.items[0]?.quantity).toBe(4)
+    expect(truth.movements.map((movement) => movement.id)).toEqual(['a:opening', 'm1'])
+    expect(await snapshot(first.db)).toEqual(truth)
+    expect(await snapshot(second.db)).toEqual(truth)
+  })
+})
 
 describe('sync server: requests it refuses', () => {
   afterEach(() => servers.sqlite.cleanup())
