@@ -225,7 +225,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
       const { mutation_id, name, error } = row as { mutation_id: number; name: string; error: string }
       return { id: Number(mutation_id), name, error: JSON.parse(error) }
     })
-    const cursor = Number((cursorRow?.rows[0] as { seq: number }).seq)
+    const cursor = Number((cursorRow?.rows[0] as { seq?: number } | undefined)?.seq ?? 0)
     // A client with no cursor, or one ahead of this log (the server's database was replaced), starts over.
     const reset = body.cursor === null || body.cursor > cursor
     const changes = reset ? await everyRow(synced) : await changedRowsOf(synced, changedRows?.rows ?? [])

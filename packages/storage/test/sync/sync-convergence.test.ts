@@ -106,6 +106,11 @@ interface Replica {
   duplicatePush: boolean
 }
 
+function reopen<DB>(harness: AdapterHarness, storage: StorageProvider<DB>): Promise<StorageProvider<DB>> {
+  if (!harness.reopen) throw new Error(`${harness.name} cannot reopen a database`)
+  return harness.reopen(storage)
+}
+
 /** Runs the steps; returns why the run failed, or undefined. */
 async function run(serverHarness: AdapterHarness, steps: readonly Step[]): Promise<string | undefined> {
   let serverStorage = await serverHarness.open<InventoryDB>()
@@ -153,45 +158,45 @@ async function run(serverHarness: AdapterHarness, steps: readonly Step[]): Promi
     }
 
     for (const step of steps) {
-      const replica = 'client' in step ? (replicas[step.client] as Replica) : undefined
+      const replica = replicas['client' in step ? step.client : 0] as Replica
       const local = (work: () => Promise<void>) => work().catch(() => undefined) // refused locally: never queued
       switch (step.kind) {
         case 'create':
           await local(() =>
-            replica!.client.mutate.createItem({ id: step.id, sku: step.id, name: step.id, quantity: step.quantity }),
+            replica.client.mutate.createItem({ id: step.id, sku: step.id, name: step.id, quantity: step.quantity }),
           )
           break
         case 'adjust':
           await local(() =>
-            replica!.client.mutate.adjust({ movementId: step.id, itemId: step.item, delta: step.delta, note: 'n' }),
+            replica.client.mutate.adjust({ movementId: step.id, itemId: step.item, delta: step.delta, note: 'n' }),
           )
           break
         case 'rename':
-          await local(() => replica!.client.mutate.rename({ itemId: step.item, name: step.name }))
+          await local(() => replica.client.mutate.rename({ itemId: step.item, name: step.name }))
           break
         case 'remove':
-          await local(() => replica!.client.mutate.removeItem({ itemId: step.item }))
+          await local(() => replica.client.mutate.removeItem({ itemId: step.item }))
           break
         case 'sync':
-          await replica!.client.sync()
+          await replica.client.sync()
           break
         case 'offline':
-          replica!.offline = true
+          replica.offline = true
           break
         case 'online':
-          replica!.offline = false
+          replica.offline = false
           break
         case 'loseAnswer':
-          replica!.loseAnswer = true
+          replica.loseAnswer = true
           break
         case 'duplicatePush':
-          replica!.duplicatePush = true
+          replica.duplicatePush = true
           break
         case 'killTab': {
           // The tab is gone after its last local commit, before any push: reopen its database.
-          const storage = (await replica!.harness.reopen!(replica!.storage)) as StorageProvider<InventoryDB>
-          replica!.storage = storage
-          connect(replica!)
+          const storage = (await reopen(replica.harness, replica.storage)) as StorageProvider<InventoryDB>
+          replica.storage = storage
+          connect(replica)
           break
         }
         case 'replayOldPush':
@@ -201,7 +206,7 @@ async function run(serverHarness: AdapterHarness, steps: readonly Step[]): Promi
           }
           break
         case 'restartServer':
-          serverStorage = await serverHarness.reopen!(serverStorage)
+          serverStorage = await reopen(serverHarness, serverStorage)
           server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
           break
       }

@@ -247,7 +247,7 @@ describe('sync: two tabs of one browser (indexeddb)', () => {
     }
     const first = await clients.indexeddb.open<InventoryDB>()
     await first.migrate(migrations)
-    const second = (await clients.indexeddb.openTab!(first)) as StorageProvider<InventoryDB>
+    const second = (await clients.indexeddb.openTab?.(first)) as StorageProvider<InventoryDB>
     const locks = new InPageLockManager()
     const options = { mutators, endpoint: ENDPOINT, tables, fetch: transport, locks }
     const tabOne = createSyncClient({ ...options, storage: first })
