@@ -191,7 +191,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
       }
       const rejected = await applyAnswer(answer, synced, outbox)
       for (const rejection of rejected) for (const listener of rejectedListeners) listener(rejection)
-      const more = outbox.length === PUSH_LIMIT
+      const more = outbox.length === PUSH_LIMIT && (await countPending()) > 0
       if (!more) {
         setStatus({ state: 'idle', pending: await countPending(), lastSyncedAt: new Date() })
         return status

@@ -136,18 +136,22 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
    * first; if that fails, one batch each, so a refused one does not hold back the others.
    */
   async function pushInBatches(clientId: string, mutations: readonly WireMutation[]): Promise<void> {
-    const last = await lastMutationId(db, clientId)
-    const pending = mutations.filter((mutation) => mutation.id > last)
+    const finished = await lastMutationId(db, clientId)
+    const pending = mutations.filter((mutation) => mutation.id > finished)
     const recorded: { mutation: WireMutation; writes: Compilable[] | Error }[] = []
     for (const mutation of pending) recorded.push({ mutation, writes: await recordMutation(mutation) })
-    const all = recorded.flatMap(({ mutation, writes }) =>
-      writes instanceof Error
-        ? []
-        : [guard(db, clientId, mutation.id), ...writes, finishMutation(db, clientId, mutation.id)],
-    )
-    if (recorded.every(({ writes }) => !(writes instanceof Error))) {
+    const first = recorded[0]
+    const last = recorded[recorded.length - 1]
+    if (first && last && recorded.every(({ writes }) => !(writes instanceof Error))) {
+      // Mutations are finished in order, so another request that finished any of these finished
+      // the first: one guard on it covers the whole batch, one bookkeeping row ends it.
+      const writes = recorded.flatMap((entry) => entry.writes as Compilable[])
       try {
-        if (all.length > 0) await storage.batch(all)
+        await storage.batch([
+          guard(db, clientId, first.mutation.id),
+          ...writes,
+          finishMutation(db, clientId, last.mutation.id),
+        ])
         return
       } catch (error) {
         if (isRetryable(error)) throw error
