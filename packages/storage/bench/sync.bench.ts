@@ -10,29 +10,14 @@ import { createStorage, type StorageProvider } from '../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../src/indexeddb.js'
 import { sqliteAdapter } from '../src/sqlite.js'
 import { createSyncClient, createSyncServer } from '../src/sync.js'
+import type { SyncBenchRow } from './measure.js'
 import { type InventoryDB, migrations, mutators, tables } from '../test/sync/inventory-sync.js'
-
-/** One server's sync figures. */
-export interface SyncBenchResult {
-  readonly server: string
-  /** Initial pull of 10,000 items into an empty client. */
-  readonly initialPullMs: number
-  /** Pushing 1,000 queued sales, and pulling their effects back. */
-  readonly push1000Ms: number
-  readonly push1000Requests: number
-  /** Server time per mutation during that push. */
-  readonly serverMsPerMutation: number
-  /** A sync with nothing to do. */
-  readonly idleRoundTripMs: number
-  readonly idleRequests: number
-  readonly idleServerWrites: number
-}
 
 const ITEMS = 10_000
 const SALES = 1_000
 const ENDPOINT = 'https://inventory.test/api/sync'
 
-export async function runSyncBenchmark(): Promise<SyncBenchResult[]> {
+export async function runSyncBenchmark(): Promise<SyncBenchRow[]> {
   const miniflare = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response("") } }',
@@ -43,10 +28,11 @@ export async function runSyncBenchmark(): Promise<SyncBenchResult[]> {
       ['sqlite (better-sqlite3, memory)', () => createStorage<InventoryDB>({ adapters: sqliteAdapter() })],
       [
         'd1 (Miniflare, via its Node proxy)',
-        async () => createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
+        async () =>
+          createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
       ],
     ]
-    const results: SyncBenchResult[] = []
+    const results: SyncBenchRow[] = []
     for (const [name, open] of servers) results.push(await measure(name, await open()))
     return results
   } finally {
@@ -54,7 +40,7 @@ export async function runSyncBenchmark(): Promise<SyncBenchResult[]> {
   }
 }
 
-async function measure(name: string, serverStorage: StorageProvider<InventoryDB>): Promise<SyncBenchResult> {
+async function measure(name: string, serverStorage: StorageProvider<InventoryDB>): Promise<SyncBenchRow> {
   await serverStorage.migrate(migrations)
   await seed(serverStorage.db)
   const server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
@@ -120,7 +106,10 @@ async function seed(db: Kysely<InventoryDB>): Promise<void> {
     photo: null,
   }))
   for (let start = 0; start < ITEMS; start += 1_000) {
-    await db.insertInto('items').values(items.slice(start, start + 1_000)).execute()
+    await db
+      .insertInto('items')
+      .values(items.slice(start, start + 1_000))
+      .execute()
   }
 }
 
@@ -128,8 +117,14 @@ async function seed(db: Kysely<InventoryDB>): Promise<void> {
 async function changeCount(storage: StorageProvider<InventoryDB>): Promise<number> {
   const db = storage.db as unknown as Kysely<any>
   const [changes, clients] = await Promise.all([
-    db.selectFrom('_sync_changes').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
-    db.selectFrom('_sync_clients').select((eb) => eb.fn.sum<number>('last_mutation_id').as('sum')).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('_sync_changes')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('_sync_clients')
+      .select((eb) => eb.fn.sum<number>('last_mutation_id').as('sum'))
+      .executeTakeFirstOrThrow(),
   ])
   return Number(changes.count) + Number(clients.sum)
 }
