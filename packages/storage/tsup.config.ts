@@ -8,6 +8,7 @@ export const entries = {
   'durable-object': 'src/durable-object.ts',
   indexeddb: 'src/indexeddb.ts',
   'local-storage': 'src/local-storage.ts',
+  sync: 'src/sync.ts',
   auto: 'src/auto/browser.ts',
 }
 

@@ -76,8 +76,22 @@ export interface BenchmarkRun {
   readonly browser: readonly BenchResult[] | { readonly skipped: string }
   /** The local-storage density benchmark in Chromium, absent with a reason when no Chromium was found. */
   readonly localStorage: readonly BenchResult[] | { readonly skipped: string }
+  /** Sync: initial pull, a 1,000-mutation push and an idle round trip, per server. */
+  readonly sync: readonly SyncBenchRow[]
   /** Package versions measured, by package name. */
   readonly versions: Readonly<Record<string, string>>
+}
+
+/** One server's sync figures (see sync.bench.ts). */
+export interface SyncBenchRow {
+  readonly server: string
+  readonly initialPullMs: number
+  readonly push1000Ms: number
+  readonly push1000Requests: number
+  readonly serverMsPerMutation: number
+  readonly idleRoundTripMs: number
+  readonly idleRequests: number
+  readonly idleServerWrites: number
 }
 
 /**

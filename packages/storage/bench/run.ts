@@ -8,6 +8,7 @@ import { type BenchResult, printResults } from './measure.js'
 import { runBrowserBenchmarks } from './run-browser-bench.js'
 import { writeBenchmarkReport } from './report/write-report.js'
 import { runSqliteBenchmarks, runSqliteInsertScaling } from './sqlite.bench.js'
+import { runSyncBenchmark } from './sync.bench.js'
 
 const sqlite = await runSqliteBenchmarks()
 printResults('sqlite adapter vs better-sqlite3', sqlite)
@@ -36,6 +37,10 @@ console.table(
   })),
 )
 
+console.log('\nsync: initial pull, a push of 1,000 mutations and an idle round trip')
+const sync = await runSyncBenchmark()
+console.table(sync)
+
 const versions = measuredVersions()
 const browser = await runBrowserIfPossible('indexeddb')
 if ('skipped' in browser) console.log(`\nindexeddb benchmarks skipped: ${browser.skipped}`)
@@ -45,7 +50,7 @@ if ('skipped' in localStorage) console.log(`\nlocal-storage benchmarks skipped: 
 else console.table(localStorage)
 
 writeBenchmarkReport(
-  { sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, versions },
+  { sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, sync, versions },
   new URL('../../../docs/', import.meta.url),
 )
 console.log('\nwrote docs/benchmarks.md')

@@ -14,5 +14,12 @@ declare global {
   type PagesFunction<Env> = (context: { request: Request; env: Env }) => Promise<Response>
   const env: { DB: D1Database }
   const id: number
+  const token: string
+  /** The mutators of the sync guide. */
+  const mutators: {
+    sell(db: import('kysely').Kysely<Database>, args: { itemId: number; count: number }): Promise<void>
+  }
+  function render(status: import('@inventory/storage/sync').SyncStatus): void
+  function toast(message: string): void
   const tenThousandRows: { sku: string; name: string; quantity: number }[]
 }

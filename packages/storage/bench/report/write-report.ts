@@ -178,7 +178,20 @@ function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
       '![local-storage commit latency by database size](benchmarks/local-storage-commit-latency.svg)',
     )
   }
-  lines.push('')
+  lines.push(
+    '',
+    '## sync (an IndexedDB client on fake-indexeddb in Node)',
+    '',
+    'The initial pull brings 10,000 items into an empty client; the push sends 1,000 queued sales and pulls their effects back; the idle round trip is a sync with nothing to do. The D1 server is reached through Miniflare’s Node proxy, which costs far more per statement than D1 inside workerd.',
+    '',
+    '| server | initial pull ms | push of 1,000 ms | requests | server ms per mutation | idle round trip ms | idle requests | idle server writes |',
+    '|---|---|---|---|---|---|---|---|',
+    ...run.sync.map(
+      (row) =>
+        `| ${row.server} | ${Math.round(row.initialPullMs)} | ${Math.round(row.push1000Ms)} | ${row.push1000Requests} | ${row.serverMsPerMutation.toFixed(2)} | ${row.idleRoundTripMs.toFixed(1)} | ${row.idleRequests} | ${row.idleServerWrites} |`,
+    ),
+    '',
+  )
   return lines.join('\n')
 }
 

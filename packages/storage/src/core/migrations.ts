@@ -1,19 +1,8 @@
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Driver,
-  Kysely,
-  type Migration,
-  type QueryResult,
-  RawNode,
-  SelectQueryNode,
-  sql,
-} from 'kysely'
+import { type CompiledQuery, type Kysely, type Migration, type QueryResult, sql } from 'kysely'
 import { ForeignKeyConstraintError, MigrationError, StorageError, UniqueConstraintError } from './errors.js'
-import { sqliteDialect } from './sqlite-dialect.js'
+import { ReadWhileRecordingError, recordingKysely } from './recording-kysely.js'
 import type { StorageEngine } from './storage-engine.js'
 import type { MigrationReport } from './storage-provider.js'
-import { writtenTables } from './written-tables.js'
 
 /** Kysely's bookkeeping tables, so Kysely's own `Migrator` and ours read the same history. */
 export const MIGRATION_TABLE = 'kysely_migration'
@@ -238,7 +227,7 @@ async function recordMigration(migration: Migration, name: string, adapter: stri
   try {
     await migration.up(recordingKysely(statements))
   } catch (error) {
-    if (error instanceof ReadInMigrationError) {
+    if (error instanceof ReadWhileRecordingError) {
       throw new MigrationError(
         `migration "${name}" reads data (\`${error.sql}\`) before it finishes writing; it cannot be sent as one atomic batch here. Split it so that no statement depends on what an earlier one returned`,
         { adapter, migration: name },
@@ -247,44 +236,6 @@ async function recordMigration(migration: Migration, name: string, adapter: stri
     throw error
   }
   return statements
-}
-
-class ReadInMigrationError extends Error {
-  constructor(readonly sql: string) {
-    super(`read in migration: ${sql}`)
-  }
-}
-
-function recordingKysely(statements: CompiledQuery[]): Kysely<any> {
-  const connection: DatabaseConnection = {
-    async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-      if (isRead(query)) throw new ReadInMigrationError(query.sql)
-      statements.push(query)
-      return { rows: [] }
-    },
-    streamQuery() {
-      throw new ReadInMigrationError('stream')
-    },
-  }
-  const driver: Driver = {
-    init: async () => {},
-    acquireConnection: async () => connection,
-    beginTransaction: async () => {},
-    commitTransaction: async () => {},
-    rollbackTransaction: async () => {},
-    releaseConnection: async () => {},
-    destroy: async () => {},
-  }
-  return new Kysely<any>({ dialect: sqliteDialect({ driver }) })
-}
-
-function isRead(query: CompiledQuery): boolean {
-  if (SelectQueryNode.is(query.query)) return true
-  if (!RawNode.is(query.query)) return false
-  return (
-    /^\s*(?:select|pragma|explain|values)\b/i.test(query.sql) ||
-    (/^\s*with\b/i.test(query.sql) && writtenTables(query).length === 0)
-  )
 }
 
 /** Writes bound parameters into the SQL text as SQLite literals, skipping `?` inside quotes. */
