@@ -6,6 +6,7 @@ import type { Mutators, MutatorArgs } from './define-mutators.js'
 import {
   fromWire,
   isWireValue,
+  MAX_MUTATIONS_PER_REQUEST,
   reviveStorageError,
   SYNC_PROTOCOL_VERSION,
   type SyncRequestBody,
@@ -13,7 +14,10 @@ import {
   type WireTableChanges,
 } from './sync-protocol.js'
 import {
+  decodeCell,
   describeSyncedTables,
+  encodedCell,
+  parseKey,
   primaryKeyJson,
   quoteIdentifier,
   quoteString,
@@ -85,7 +89,7 @@ const STATE = '_sync_state'
 const UNDO = '_sync_undo'
 const CAPTURE = '_sync_capture'
 /** Mutations sent in one request at most; more are sent by the next round. */
-const PUSH_LIMIT = 1000
+const PUSH_LIMIT = MAX_MUTATIONS_PER_REQUEST
 
 /**
  * The client end of sync: an offline-first replica of the server's synced tables in a local
@@ -346,33 +350,6 @@ function undoTriggers(table: SyncedTable): string[] {
   ]
 }
 
-/** A value as text that keeps its SQLite type exactly: `n`, `i42`, `r0.10000000000000001`, `tabc`, `b00ff`. */
-function encodedCell(value: string): string {
-  return `case typeof(${value}) when 'integer' then 'i' || ${value} when 'real' then 'r' || printf('%.17g', ${value}) when 'text' then 't' || ${value} when 'blob' then 'b' || hex(${value}) else 'n' end`
-}
-
-function decodeCell(cell: string): unknown {
-  const body = cell.slice(1)
-  switch (cell[0]) {
-    case 'i': {
-      const integer = BigInt(body)
-      return Number.isSafeInteger(Number(integer)) ? Number(integer) : integer
-    }
-    case 'r':
-      return Number(body)
-    case 't':
-      return body
-    case 'b': {
-      const bytes = new Uint8Array(body.length / 2)
-      for (let index = 0; index < bytes.length; index++)
-        bytes[index] = Number.parseInt(body.slice(index * 2, index * 2 + 2), 16)
-      return bytes
-    }
-    default:
-      return null
-  }
-}
-
 async function undoOptimisticChanges(tx: Transaction<any>, tables: ReadonlyMap<string, SyncedTable>): Promise<void> {
   const entries = await tx.selectFrom(UNDO).select(['table_name', 'op', 'pk', 'row']).orderBy('seq', 'desc').execute()
   for (const entry of entries) {
@@ -384,7 +361,7 @@ async function undoOptimisticChanges(tx: Transaction<any>, tables: ReadonlyMap<s
         : Object.fromEntries(
             (JSON.parse(entry.row) as string[]).map((cell, index) => [table.columns[index], decodeCell(cell)]),
           )
-    const key = entry.pk === null ? undefined : (JSON.parse(entry.pk) as unknown[])
+    const key = entry.pk === null ? undefined : parseKey(entry.pk)
     if (entry.op === 'insert') await deleteByKey(tx, table, key as unknown[])
     else if (entry.op === 'update')
       await tx

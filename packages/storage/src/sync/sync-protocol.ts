@@ -12,6 +12,9 @@ import {
 /** The version of the wire format; a server refuses requests of another. */
 export const SYNC_PROTOCOL_VERSION = 1
 
+/** Mutations a client sends in one request at most; a server refuses a request with more (413). */
+export const MAX_MUTATIONS_PER_REQUEST = 1000
+
 /** A value as it travels in JSON: SQLite's values, with blobs and big integers tagged. */
 export type WireValue = string | number | null | { $bytes: string } | { $int: string }
 

@@ -10,11 +10,15 @@ import {
   toWire,
   type WireMutation,
   type WireRejection,
+  type WireValue,
   type WireTableChanges,
 } from './sync-protocol.js'
 import { parseSyncRequest, SyncRequestError } from './sync-request.js'
 import {
+  decodeCell,
   describeSyncedTables,
+  encodedRowJson,
+  parseKey,
   primaryKeyInJson,
   primaryKeyJson,
   quoteIdentifier,
@@ -186,7 +190,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
             { adapter },
           )
         }
-        return error instanceof Error ? error : new Error(String(error))
+        return error instanceof Error ? error : new Error(describeThrown(error))
       },
     )
   }
@@ -239,16 +243,13 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
   async function everyRow(synced: readonly SyncedTable[]): Promise<WireTableChanges[]> {
     const results = await storage.batch(
       synced.map((table) =>
-        rawQuery(
-          db,
-          sql`select ${sql.raw(table.columns.map(quoteIdentifier).join(', '))} from ${sql.table(table.name)}`,
-        ),
+        rawQuery(db, sql`select ${sql.raw(encodedRowJson(table))} as _sync_row from ${sql.table(table.name)}`),
       ),
     )
     return synced.map((table, index) => ({
       table: table.name,
       columns: table.columns,
-      upserts: (results[index]?.rows ?? []).map((row) => table.columns.map((column) => toWire((row as any)[column]))),
+      upserts: (results[index]?.rows ?? []).map(wireRow),
       deletes: [],
     }))
   }
@@ -273,18 +274,18 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
       const found = new Set(rows.map((row) => String(row._sync_pk)))
       const deletes = (keysByTable.get(table.name) as string[])
         .filter((key) => !found.has(key))
-        .map((key) => (JSON.parse(key) as unknown[]).map(toWire))
+        .map((key) => parseKey(key).map(toWire))
       return {
         table: table.name,
         columns: table.columns,
-        upserts: rows.map((row) => table.columns.map((column) => toWire(row[column]))),
+        upserts: rows.map(wireRow),
         deletes,
       }
     })
   }
 
   function rowsByKeys(table: SyncedTable, keysJson: string) {
-    const columns = table.columns.map(quoteIdentifier).join(', ')
+    const columns = `${encodedRowJson(table)} as _sync_row`
     const [before, after] = primaryKeyInJson(table).split('?') as [string, string]
     return rawQuery(
       db,
@@ -390,8 +391,27 @@ function rejectionRow(clientId: string, mutation: WireMutation, error: unknown) 
   const json =
     error instanceof StorageError
       ? error.toJSON()
-      : { name: 'Error', code: 'QUERY_FAILED', message: error instanceof Error ? error.message : String(error) }
+      : { name: 'Error', code: 'QUERY_FAILED', message: describeThrown(error) }
   return { client_id: clientId, mutation_id: mutation.id, name: mutation.name, error: JSON.stringify(json) }
+}
+
+/**
+ * A row selected as `_sync_row` ({@link encodedRowJson}) as it travels: read through SQLite's own
+ * text, so integers beyond 2^53 stay exact whatever the adapter's driver makes of them.
+ */
+function wireRow(row: unknown): WireValue[] {
+  return (JSON.parse(String((row as { _sync_row: string })._sync_row)) as string[]).map((cell) =>
+    toWire(decodeCell(cell)),
+  )
+}
+
+/** What a mutator threw, as text, whatever it threw: `String()` itself throws on `Object.create(null)`. */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error)
+  } catch {
+    return Object.prototype.toString.call(error)
+  }
 }
 
 function compiled(query: CompiledQuery): Compilable {
