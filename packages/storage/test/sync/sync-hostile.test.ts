@@ -321,3 +321,143 @@ describe('sync of awkward values and schemas', () => {
     await sql`insert into blobs (id, v) values (x'01', 'one')`.execute(client.db)
   })
 })
+
+describe('sync clients in trouble', () => {
+  it('runs a mutation locally with the arguments the server will get (as JSON)', async () => {
+    const server = await openServer()
+    const { storage, client } = await openClient(server.sync)
+    // A Date becomes its ISO text in JSON, an undefined field disappears: both runs must see the same.
+    await client.mutate.addParent({ id: 'dated', label: new Date(0) as unknown as string })
+    const local = await quoted(storage, 'select id, label from parents')
+    expect((await client.sync()).state).toBe('idle')
+    expect(await quoted(server.storage, 'select id, label from parents')).toEqual(local)
+    expect(local).toEqual([{ id: 'dated', label: '1970-01-01T00:00:00.000Z' }])
+  })
+
+  it('queues nothing when the local run of a mutation throws', async () => {
+    const server = await openServer()
+    const { storage, client } = await openClient(server.sync)
+    await expect(client.mutate.throwString(null as never)).rejects.toBe('plain text')
+    await expect(client.mutate.addChild({ id: 'c', parentId: null, ownerId: 'missing' })).rejects.toThrow()
+    expect(client.status.pending).toBe(0)
+    expect(await quoted(storage, 'select count(*) as n from _sync_outbox')).toEqual([{ n: 0 }])
+    expect((await client.sync()).state).toBe('idle')
+    expect(await quoted(server.storage, 'select count(*) as n from children')).toEqual([{ n: 0 }])
+  })
+
+  it('keeps a mutation made while a sync is under way, and sends it next', async () => {
+    const server = await openServer()
+    let during: (() => Promise<void>) | undefined
+    const { storage, client } = await openClient({
+      async handle(request) {
+        await during?.()
+        return server.sync.handle(request)
+      },
+    })
+    await client.mutate.addParent({ id: 'first' })
+    during = async () => {
+      during = undefined
+      await client.mutate.addParent({ id: 'second' })
+    }
+    expect((await client.sync()).state).toBe('idle')
+    const select = 'select id from parents order by id'
+    expect(await quoted(storage, select)).toEqual([{ id: 'first' }, { id: 'second' }])
+    expect(client.status.pending).toBe(1)
+    await client.sync()
+    expect(await quoted(server.storage, select)).toEqual([{ id: 'first' }, { id: 'second' }])
+    expect(client.status.pending).toBe(0)
+  })
+
+  it('reports a schema mismatch as MIGRATION_FAILED and keeps the outbox', async () => {
+    const server = await openServer()
+    await server.storage.migrate({
+      ...migrations,
+      '0002_more': { up: async (db) => void (await sql`create table extra (id integer primary key)`.execute(db)) },
+    })
+    const { storage, client } = await openClient(server.sync)
+    await client.mutate.addParent({ id: 'local' })
+    const status = await client.sync()
+    expect(status.state).toBe('error')
+    expect(status.error?.code).toBe('MIGRATION_FAILED')
+    expect(status.pending).toBe(1)
+    expect(await quoted(storage, 'select id from parents')).toEqual([{ id: 'local' }])
+  })
+
+  it('starts over, keeping pending work, when the server database was replaced by an older one', async () => {
+    const first = await openServer()
+    const { storage, client } = await openClient(first.sync)
+    for (const id of ['a', 'b', 'c']) await client.mutate.addParent({ id })
+    expect((await client.sync()).state).toBe('idle')
+    // A fresh server database (a restore from before any of this) with one row of its own.
+    const second = await openServer()
+    await sql`insert into parents (id, label) values ('restored', null)`.execute(second.storage.db)
+    const replaced = createSyncClient({
+      storage,
+      mutators,
+      endpoint: ENDPOINT,
+      tables,
+      fetch: (request) => second.sync.handle(request),
+    })
+    await replaced.mutate.addParent({ id: 'pending' })
+    expect((await replaced.sync()).state).toBe('idle')
+    const select = 'select id from parents order by id'
+    expect(await quoted(storage, select)).toEqual([{ id: 'pending' }, { id: 'restored' }])
+    expect(await quoted(second.storage, select)).toEqual([{ id: 'pending' }, { id: 'restored' }])
+  })
+
+  it('fails a sync cleanly, losing nothing, when the local database closes under it', async () => {
+    const server = await openServer()
+    let close: (() => Promise<void>) | undefined
+    const { storage, client } = await openClient({
+      async handle(request) {
+        const response = await server.sync.handle(request)
+        await close?.()
+        return response
+      },
+    })
+    await client.mutate.addParent({ id: 'queued' })
+    close = () => storage.close()
+    const status = await Promise.race([
+      client.sync(),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 5000)),
+    ])
+    expect(status).not.toBe('hung')
+    expect((status as { state: string }).state).toBe('error')
+    expect(await quoted(server.storage, 'select id from parents')).toEqual([{ id: 'queued' }])
+  })
+})
+
+describe('sync on D1 under concurrent pushes', () => {
+  const d1 = adapterHarnesses.d1()
+  afterAll(() => d1.dispose())
+  afterEach(() => d1.cleanup())
+
+  it('applies each mutation once when one client pushes the same mutations in parallel', async () => {
+    const storage = await d1.open<EdgeDB>()
+    await storage.migrate(migrations)
+    const sync = createSyncServer<EdgeDB>({ storage, mutators, tables })
+    const mutations = Array.from({ length: 10 }, (_, index) => ({
+      id: index + 1,
+      name: 'addParent',
+      args: { id: `p${index}` },
+    }))
+    const overlapping = [mutations, mutations.slice(0, 5), mutations.slice(3), mutations]
+    const answers = await Promise.all(overlapping.map((some) => sync.handle(post(base('twice', { mutations: some })))))
+    for (const answer of answers) expect(answer.status).toBe(200)
+    expect(await quoted(storage, 'select count(*) as n from parents')).toEqual([{ n: 10 }])
+    expect(await quoted(storage, 'select count(*) as n from _sync_rejections')).toEqual([{ n: 0 }])
+    expect(await quoted(storage, 'select last_mutation_id from _sync_clients')).toEqual([{ last_mutation_id: 10 }])
+  })
+
+  it('carries integers beyond 2^53 from D1 exactly', async () => {
+    const storage = await d1.open<EdgeDB>()
+    await storage.migrate(migrations)
+    const sync = createSyncServer<EdgeDB>({ storage, mutators, tables })
+    await sql`insert into big (id, value) values (9007199254740993, 9007199254740995)`.execute(storage.db)
+    const response = await sync.handle(post(base('big', {})))
+    const answer = (await response.json()) as { changes: { table: string; upserts: unknown[][] }[] }
+    expect(answer.changes.find((changes) => changes.table === 'big')?.upserts).toEqual([
+      [{ $int: '9007199254740993' }, { $int: '9007199254740995' }],
+    ])
+  })
+})
