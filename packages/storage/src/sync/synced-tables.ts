@@ -122,7 +122,8 @@ export function decodeCell(cell: string): unknown {
       return Number.isSafeInteger(Number(integer)) ? Number(integer) : integer
     }
     case 'r':
-      return Number(body)
+      // printf writes infinite reals as Inf and -Inf.
+      return body === 'Inf' ? Number.POSITIVE_INFINITY : body === '-Inf' ? Number.NEGATIVE_INFINITY : Number(body)
     case 't':
       return body
     case 'b': {

@@ -261,7 +261,7 @@ describe('sync of awkward values and schemas', () => {
     for (const [index, a] of keys.entries()) {
       await writer.client.mutate.putPair({ a, b: index - 2, value: [0.1, -0, null, 'text', 2 ** 53 - 1][index] })
     }
-    await sql`insert into pairs (a, b, value) values ('blob', 0, x'00ff10'), ('real', 1, 1.0), ('big', 2, 9223372036854775807)`.execute(
+    await sql`insert into pairs (a, b, value) values ('blob', 0, x'00ff10'), ('real', 1, 1.0), ('big', 2, 9223372036854775807), ('inf', 4, 9e999), ('-inf', 5, -9e999), ('neg0', 6, -0.0)`.execute(
       server.storage.db,
     )
     expect((await writer.client.sync()).state).toBe('idle')
@@ -270,7 +270,18 @@ describe('sync of awkward values and schemas', () => {
     const expected = await quoted(server.storage, select)
     expect(await quoted(reader.storage, select)).toEqual(expected)
     expect(await quoted(writer.storage, select)).toEqual(expected)
-    expect(expected).toHaveLength(8)
+    expect(expected).toHaveLength(11)
+  })
+
+  // Known limit: JSON cannot tell 5 from 5.0, and better-sqlite3 binds every JavaScript number as a
+  // real, so an integer in a column without a declared type arrives on a sqlite client as 5.0.
+  // Typed columns (INTEGER, REAL, NUMERIC, TEXT) are unaffected: their affinity restores the type.
+  it.skip('keeps an integer in a column without a declared type an integer on a sqlite client', async () => {
+    const server = await openServer()
+    const { storage, client } = await openClient(server.sync)
+    await sql`insert into pairs (a, b, value) values ('int', 3, 5)`.execute(server.storage.db)
+    await client.sync()
+    expect(await quoted(storage, 'select typeof(value) as type from pairs')).toEqual([{ type: 'integer' }])
   })
 
   it('restores cascaded and nulled children when a refused parent delete is undone', async () => {
