@@ -176,6 +176,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
         clientId,
         schema: await latestMigration(db),
         cursor: state.cursor,
+        cursorTag: state.cursorTag,
         acknowledged: state.acknowledged,
         mutations: outbox.map((row) => ({ id: Number(row.id), name: row.name, args: JSON.parse(row.args) })),
       }
@@ -224,7 +225,10 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
         const table = byName.get(changes.table)
         if (table) await applyTableChanges(tx, table, changes)
       }
-      await tx.updateTable(STATE).set({ cursor: answer.cursor, acknowledged: answer.lastMutationId }).execute()
+      await tx
+        .updateTable(STATE)
+        .set({ cursor: answer.cursor, cursor_tag: answer.cursorTag ?? null, acknowledged: answer.lastMutationId })
+        .execute()
       await tx.deleteFrom(OUTBOX).where('id', '<=', answer.lastMutationId).execute()
       await tx.updateTable(CAPTURE).set({ capture: 1 }).execute()
       const pending = await tx.selectFrom(OUTBOX).select(['id', 'name', 'args']).orderBy('id').execute()
@@ -318,7 +322,7 @@ async function setUpReplica<DB>(
   const synced = await describeSyncedTables(db, names, storage.adapter)
   const statements = [
     `create table if not exists ${OUTBOX} (id integer primary key autoincrement, name text not null, args text not null)`,
-    `create table if not exists ${STATE} (id integer primary key check (id = 1), client_id text not null, cursor integer, acknowledged integer not null)`,
+    `create table if not exists ${STATE} (id integer primary key check (id = 1), client_id text not null, cursor integer, cursor_tag text, acknowledged integer not null)`,
     `insert or ignore into ${STATE} (id, client_id, cursor, acknowledged) values (1, ${quoteString(newClientId())}, null, 0)`,
     `create table if not exists ${UNDO} (seq integer primary key autoincrement, table_name text not null, op text not null, pk text, row text)`,
     `create table if not exists ${CAPTURE} (id integer primary key check (id = 1), capture integer not null)`,
@@ -419,9 +423,15 @@ async function deleteByKey(tx: Transaction<any>, table: SyncedTable, key: readon
   await tx.deleteFrom(table.name).where(keyMatches(table, key)).execute()
 }
 
-async function readState(db: Kysely<any>): Promise<{ cursor: number | null; acknowledged: number }> {
-  const row = await db.selectFrom(STATE).select(['cursor', 'acknowledged']).executeTakeFirstOrThrow()
-  return { cursor: row.cursor === null ? null : Number(row.cursor), acknowledged: Number(row.acknowledged) }
+async function readState(
+  db: Kysely<any>,
+): Promise<{ cursor: number | null; cursorTag: string | null; acknowledged: number }> {
+  const row = await db.selectFrom(STATE).select(['cursor', 'cursor_tag', 'acknowledged']).executeTakeFirstOrThrow()
+  return {
+    cursor: row.cursor === null ? null : Number(row.cursor),
+    cursorTag: (row.cursor_tag as string | null) ?? null,
+    acknowledged: Number(row.acknowledged),
+  }
 }
 
 async function latestMigration(db: Kysely<any>): Promise<string | null> {

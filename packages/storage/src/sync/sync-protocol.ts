@@ -36,6 +36,11 @@ export interface SyncRequestBody {
   readonly schema: string | null
   /** The server's change-log position the client has applied, `null` for a client that has none. */
   readonly cursor: number | null
+  /**
+   * The tag of the change-log entry at `cursor`, as the server gave it. A server whose entry at
+   * that position has another tag (its database was replaced or restored) sends every row.
+   */
+  readonly cursorTag: string | null
   /** The last mutation id the client knows the server has finished (applied or rejected). */
   readonly acknowledged: number
   readonly mutations: readonly WireMutation[]
@@ -68,6 +73,8 @@ export interface SyncResponseBody {
   readonly rejected: readonly WireRejection[]
   /** The change-log position the client has after applying this answer. */
   readonly cursor: number
+  /** The tag of the change-log entry at `cursor` (`null` for an empty log): the client sends it back. */
+  readonly cursorTag: string | null
   /** `true`: `changes` holds every row of every table; the client replaces what it has. */
   readonly reset: boolean
   readonly changes: readonly WireTableChanges[]

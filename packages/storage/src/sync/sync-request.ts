@@ -38,9 +38,11 @@ export async function parseSyncRequest(request: Request, maxBodyBytes: number): 
     )
   }
   const { clientId, schema, cursor, acknowledged, mutations } = fields
+  const cursorTag = fields.cursorTag ?? null
   if (typeof clientId !== 'string' || !/^[\w-]{1,64}$/.test(clientId)) throw invalid('clientId')
   if (schema !== null && typeof schema !== 'string') throw invalid('schema')
   if (cursor !== null && !isCount(cursor)) throw invalid('cursor')
+  if (cursorTag !== null && (typeof cursorTag !== 'string' || cursorTag.length > 64)) throw invalid('cursorTag')
   if (!isCount(acknowledged)) throw invalid('acknowledged')
   if (!Array.isArray(mutations)) throw invalid('mutations')
   // A client sends at most this many; more would hold the database (and, on D1, one batch each) for one request.
@@ -59,7 +61,7 @@ export async function parseSyncRequest(request: Request, maxBodyBytes: number): 
     previous = id
     return { id, name, args }
   })
-  return { protocol: SYNC_PROTOCOL_VERSION, clientId, schema, cursor, acknowledged, mutations: checked }
+  return { protocol: SYNC_PROTOCOL_VERSION, clientId, schema, cursor, cursorTag, acknowledged, mutations: checked }
 }
 
 function isCount(value: unknown): value is number {

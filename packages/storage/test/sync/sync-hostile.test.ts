@@ -472,3 +472,28 @@ describe('sync on D1 under concurrent pushes', () => {
     ])
   })
 })
+
+describe('sync history that diverges', () => {
+  it('starts over when the server database was replaced by an older copy that has since moved past the client cursor', async () => {
+    const first = await openServer()
+    const { storage, client } = await openClient(first.sync)
+    for (const id of ['a', 'b']) await client.mutate.addParent({ id })
+    expect((await client.sync()).state).toBe('idle')
+    // Another database (a restore) whose log is longer than the client's cursor, with other rows.
+    const second = await openServer()
+    await second.sync.handle(post(base('setup', {})))
+    for (let index = 0; index < 10; index++) {
+      await sql`insert into parents (id, label) values (${`other${index}`}, null)`.execute(second.storage.db)
+    }
+    const replaced = createSyncClient({
+      storage,
+      mutators,
+      endpoint: ENDPOINT,
+      tables,
+      fetch: (request) => second.sync.handle(request),
+    })
+    expect((await replaced.sync()).state).toBe('idle')
+    const select = 'select id from parents order by id'
+    expect(await quoted(storage, select)).toEqual(await quoted(second.storage, select))
+  })
+})
