@@ -194,6 +194,17 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
         setStatus({ state: 'error', error: answer, pending: await countPending() })
         return status
       }
+      if (answer.lastMutationId > (await lastAssignedMutationId(db))) {
+        // Another database speaks as this client (a copied profile, a restored backup, someone who
+        // learnt the id): trusting the answer would drop mutations the server never received.
+        const error = new StorageError(
+          'QUERY_FAILED',
+          `the server has finished mutation ${answer.lastMutationId} of this client, which made ${await lastAssignedMutationId(db)} at most: another database uses its client id; its pending mutations are kept`,
+          { adapter },
+        )
+        setStatus({ state: 'error', error, pending: await countPending() })
+        return status
+      }
       const rejected = await applyAnswer(answer, synced, outbox)
       for (const rejection of rejected) for (const listener of rejectedListeners) listener(rejection)
       const more = outbox.length === PUSH_LIMIT && (await countPending()) > 0
@@ -421,6 +432,12 @@ function keyMatches(table: SyncedTable, key: readonly unknown[]) {
 
 async function deleteByKey(tx: Transaction<any>, table: SyncedTable, key: readonly unknown[]): Promise<void> {
   await tx.deleteFrom(table.name).where(keyMatches(table, key)).execute()
+}
+
+/** The highest mutation id this database ever gave (the outbox's AUTOINCREMENT never reuses one). */
+async function lastAssignedMutationId(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = ${OUTBOX}`.execute(db)
+  return Number(rows[0]?.seq ?? 0)
 }
 
 async function readState(

@@ -458,7 +458,7 @@ describe('sync on D1 under concurrent pushes', () => {
     expect(await quoted(storage, 'select count(*) as n from parents')).toEqual([{ n: 10 }])
     expect(await quoted(storage, 'select count(*) as n from _sync_rejections')).toEqual([{ n: 0 }])
     expect(await quoted(storage, 'select last_mutation_id from _sync_clients')).toEqual([{ last_mutation_id: 10 }])
-  })
+  }, 60_000)
 
   it('carries integers beyond 2^53 from D1 exactly', async () => {
     const storage = await d1.open<EdgeDB>()
@@ -529,5 +529,28 @@ describe('sync limits that stay', () => {
     await client.sync()
     await client.sync()
     expect(await quoted(storage, 'select count(*) as n from audit')).toEqual([{ n: 1 }])
+  })
+})
+
+describe('sync with a client id another database uses', () => {
+  it('keeps its outbox when the server has finished mutations this client never made', async () => {
+    const server = await openServer()
+    const { storage, client } = await openClient(server.sync)
+    expect((await client.sync()).state).toBe('idle')
+    const [{ client_id: clientId }] = (await quoted(storage, 'select client_id from _sync_state')) as [
+      { client_id: string },
+    ]
+    // Someone else (a copied browser profile, or an attacker who learnt the id) pushes as this client.
+    await server.sync.handle(
+      post(base(clientId, { mutations: [{ id: 1_000_000, name: 'addParent', args: { id: 'intruder' } }] })),
+    )
+    await client.mutate.addParent({ id: 'mine' })
+    const status = await client.sync()
+    expect(status.state).toBe('error')
+    expect(status.pending).toBe(1)
+    expect(await quoted(storage, 'select name, args from _sync_outbox')).toEqual([
+      { name: 'addParent', args: JSON.stringify({ id: 'mine' }) },
+    ])
+    expect(await quoted(storage, 'select id from parents order by id')).toEqual([{ id: 'mine' }])
   })
 })
