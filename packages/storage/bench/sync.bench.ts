@@ -43,7 +43,8 @@ export async function runSyncBenchmark(): Promise<SyncBenchResult[]> {
       ['sqlite (better-sqlite3, memory)', () => createStorage<InventoryDB>({ adapters: sqliteAdapter() })],
       [
         'd1 (Miniflare, via its Node proxy)',
-        async () => createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
+        async () =>
+          createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
       ],
     ]
     const results: SyncBenchResult[] = []
@@ -120,7 +121,10 @@ async function seed(db: Kysely<InventoryDB>): Promise<void> {
     photo: null,
   }))
   for (let start = 0; start < ITEMS; start += 1_000) {
-    await db.insertInto('items').values(items.slice(start, start + 1_000)).execute()
+    await db
+      .insertInto('items')
+      .values(items.slice(start, start + 1_000))
+      .execute()
   }
 }
 
@@ -128,8 +132,14 @@ async function seed(db: Kysely<InventoryDB>): Promise<void> {
 async function changeCount(storage: StorageProvider<InventoryDB>): Promise<number> {
   const db = storage.db as unknown as Kysely<any>
   const [changes, clients] = await Promise.all([
-    db.selectFrom('_sync_changes').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow(),
-    db.selectFrom('_sync_clients').select((eb) => eb.fn.sum<number>('last_mutation_id').as('sum')).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('_sync_changes')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('_sync_clients')
+      .select((eb) => eb.fn.sum<number>('last_mutation_id').as('sum'))
+      .executeTakeFirstOrThrow(),
   ])
   return Number(changes.count) + Number(clients.sum)
 }
