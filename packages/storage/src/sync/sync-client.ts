@@ -38,8 +38,11 @@ export interface SyncStatus {
 
 /** A mutation the server refused: its optimistic effect is gone after the sync that reports it. */
 export interface RejectedMutation {
+  /** The mutation's id in this client's outbox. */
   readonly id: number
+  /** The mutator's name. */
   readonly name: string
+  /** The arguments it was called with, as they travelled (JSON); `undefined` if this client no longer has them. */
   readonly args: unknown
   /** The server's error, typed as a local one would be (`CheckConstraintError`, ...). */
   readonly error: StorageError
