@@ -6,6 +6,7 @@ import type { Mutators, MutatorArgs } from './define-mutators.js'
 import {
   fromWire,
   isWireValue,
+  MAX_MUTATIONS_PER_REQUEST,
   reviveStorageError,
   SYNC_PROTOCOL_VERSION,
   type SyncRequestBody,
@@ -13,7 +14,10 @@ import {
   type WireTableChanges,
 } from './sync-protocol.js'
 import {
+  decodeCell,
   describeSyncedTables,
+  encodedCell,
+  parseKey,
   primaryKeyJson,
   quoteIdentifier,
   quoteString,
@@ -34,8 +38,11 @@ export interface SyncStatus {
 
 /** A mutation the server refused: its optimistic effect is gone after the sync that reports it. */
 export interface RejectedMutation {
+  /** The mutation's id in this client's outbox. */
   readonly id: number
+  /** The mutator's name. */
   readonly name: string
+  /** The arguments it was called with, as they travelled (JSON); `undefined` if this client no longer has them. */
   readonly args: unknown
   /** The server's error, typed as a local one would be (`CheckConstraintError`, ...). */
   readonly error: StorageError
@@ -85,7 +92,7 @@ const STATE = '_sync_state'
 const UNDO = '_sync_undo'
 const CAPTURE = '_sync_capture'
 /** Mutations sent in one request at most; more are sent by the next round. */
-const PUSH_LIMIT = 1000
+const PUSH_LIMIT = MAX_MUTATIONS_PER_REQUEST
 
 /**
  * The client end of sync: an offline-first replica of the server's synced tables in a local
@@ -172,6 +179,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
         clientId,
         schema: await latestMigration(db),
         cursor: state.cursor,
+        cursorTag: state.cursorTag,
         acknowledged: state.acknowledged,
         mutations: outbox.map((row) => ({ id: Number(row.id), name: row.name, args: JSON.parse(row.args) })),
       }
@@ -187,6 +195,17 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
       const answer = await readAnswer(response, adapter)
       if (answer instanceof StorageError) {
         setStatus({ state: 'error', error: answer, pending: await countPending() })
+        return status
+      }
+      if (answer.lastMutationId > (await lastAssignedMutationId(db))) {
+        // Another database speaks as this client (a copied profile, a restored backup, someone who
+        // learnt the id): trusting the answer would drop mutations the server never received.
+        const error = new StorageError(
+          'QUERY_FAILED',
+          `the server has finished mutation ${answer.lastMutationId} of this client, which made ${await lastAssignedMutationId(db)} at most: another database uses its client id; its pending mutations are kept`,
+          { adapter },
+        )
+        setStatus({ state: 'error', error, pending: await countPending() })
         return status
       }
       const rejected = await applyAnswer(answer, synced, outbox)
@@ -220,7 +239,10 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
         const table = byName.get(changes.table)
         if (table) await applyTableChanges(tx, table, changes)
       }
-      await tx.updateTable(STATE).set({ cursor: answer.cursor, acknowledged: answer.lastMutationId }).execute()
+      await tx
+        .updateTable(STATE)
+        .set({ cursor: answer.cursor, cursor_tag: answer.cursorTag ?? null, acknowledged: answer.lastMutationId })
+        .execute()
       await tx.deleteFrom(OUTBOX).where('id', '<=', answer.lastMutationId).execute()
       await tx.updateTable(CAPTURE).set({ capture: 1 }).execute()
       const pending = await tx.selectFrom(OUTBOX).select(['id', 'name', 'args']).orderBy('id').execute()
@@ -314,7 +336,7 @@ async function setUpReplica<DB>(
   const synced = await describeSyncedTables(db, names, storage.adapter)
   const statements = [
     `create table if not exists ${OUTBOX} (id integer primary key autoincrement, name text not null, args text not null)`,
-    `create table if not exists ${STATE} (id integer primary key check (id = 1), client_id text not null, cursor integer, acknowledged integer not null)`,
+    `create table if not exists ${STATE} (id integer primary key check (id = 1), client_id text not null, cursor integer, cursor_tag text, acknowledged integer not null)`,
     `insert or ignore into ${STATE} (id, client_id, cursor, acknowledged) values (1, ${quoteString(newClientId())}, null, 0)`,
     `create table if not exists ${UNDO} (seq integer primary key autoincrement, table_name text not null, op text not null, pk text, row text)`,
     `create table if not exists ${CAPTURE} (id integer primary key check (id = 1), capture integer not null)`,
@@ -346,33 +368,6 @@ function undoTriggers(table: SyncedTable): string[] {
   ]
 }
 
-/** A value as text that keeps its SQLite type exactly: `n`, `i42`, `r0.10000000000000001`, `tabc`, `b00ff`. */
-function encodedCell(value: string): string {
-  return `case typeof(${value}) when 'integer' then 'i' || ${value} when 'real' then 'r' || printf('%.17g', ${value}) when 'text' then 't' || ${value} when 'blob' then 'b' || hex(${value}) else 'n' end`
-}
-
-function decodeCell(cell: string): unknown {
-  const body = cell.slice(1)
-  switch (cell[0]) {
-    case 'i': {
-      const integer = BigInt(body)
-      return Number.isSafeInteger(Number(integer)) ? Number(integer) : integer
-    }
-    case 'r':
-      return Number(body)
-    case 't':
-      return body
-    case 'b': {
-      const bytes = new Uint8Array(body.length / 2)
-      for (let index = 0; index < bytes.length; index++)
-        bytes[index] = Number.parseInt(body.slice(index * 2, index * 2 + 2), 16)
-      return bytes
-    }
-    default:
-      return null
-  }
-}
-
 async function undoOptimisticChanges(tx: Transaction<any>, tables: ReadonlyMap<string, SyncedTable>): Promise<void> {
   const entries = await tx.selectFrom(UNDO).select(['table_name', 'op', 'pk', 'row']).orderBy('seq', 'desc').execute()
   for (const entry of entries) {
@@ -384,7 +379,7 @@ async function undoOptimisticChanges(tx: Transaction<any>, tables: ReadonlyMap<s
         : Object.fromEntries(
             (JSON.parse(entry.row) as string[]).map((cell, index) => [table.columns[index], decodeCell(cell)]),
           )
-    const key = entry.pk === null ? undefined : (JSON.parse(entry.pk) as unknown[])
+    const key = entry.pk === null ? undefined : parseKey(entry.pk)
     if (entry.op === 'insert') await deleteByKey(tx, table, key as unknown[])
     else if (entry.op === 'update')
       await tx
@@ -442,9 +437,21 @@ async function deleteByKey(tx: Transaction<any>, table: SyncedTable, key: readon
   await tx.deleteFrom(table.name).where(keyMatches(table, key)).execute()
 }
 
-async function readState(db: Kysely<any>): Promise<{ cursor: number | null; acknowledged: number }> {
-  const row = await db.selectFrom(STATE).select(['cursor', 'acknowledged']).executeTakeFirstOrThrow()
-  return { cursor: row.cursor === null ? null : Number(row.cursor), acknowledged: Number(row.acknowledged) }
+/** The highest mutation id this database ever gave (the outbox's AUTOINCREMENT never reuses one). */
+async function lastAssignedMutationId(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = ${OUTBOX}`.execute(db)
+  return Number(rows[0]?.seq ?? 0)
+}
+
+async function readState(
+  db: Kysely<any>,
+): Promise<{ cursor: number | null; cursorTag: string | null; acknowledged: number }> {
+  const row = await db.selectFrom(STATE).select(['cursor', 'cursor_tag', 'acknowledged']).executeTakeFirstOrThrow()
+  return {
+    cursor: row.cursor === null ? null : Number(row.cursor),
+    cursorTag: (row.cursor_tag as string | null) ?? null,
+    acknowledged: Number(row.acknowledged),
+  }
 }
 
 async function latestMigration(db: Kysely<any>): Promise<string | null> {

@@ -12,8 +12,11 @@ import {
 /** The version of the wire format; a server refuses requests of another. */
 export const SYNC_PROTOCOL_VERSION = 1
 
-/** A value as it travels in JSON: SQLite's values, with blobs and big integers tagged. */
-export type WireValue = string | number | null | { $bytes: string } | { $int: string }
+/** Mutations a client sends in one request at most; a server refuses a request with more (413). */
+export const MAX_MUTATIONS_PER_REQUEST = 1000
+
+/** A value as it travels in JSON: SQLite's values, with blobs, big integers and infinite reals tagged. */
+export type WireValue = string | number | null | { $bytes: string } | { $int: string } | { $real: string }
 
 /** One mutation of a client's outbox, in the order the client made it. */
 export interface WireMutation {
@@ -33,6 +36,11 @@ export interface SyncRequestBody {
   readonly schema: string | null
   /** The server's change-log position the client has applied, `null` for a client that has none. */
   readonly cursor: number | null
+  /**
+   * The tag of the change-log entry at `cursor`, as the server gave it. A server whose entry at
+   * that position has another tag (its database was replaced or restored) sends every row.
+   */
+  readonly cursorTag: string | null
   /** The last mutation id the client knows the server has finished (applied or rejected). */
   readonly acknowledged: number
   readonly mutations: readonly WireMutation[]
@@ -65,6 +73,8 @@ export interface SyncResponseBody {
   readonly rejected: readonly WireRejection[]
   /** The change-log position the client has after applying this answer. */
   readonly cursor: number
+  /** The tag of the change-log entry at `cursor` (`null` for an empty log): the client sends it back. */
+  readonly cursorTag: string | null
   /** `true`: `changes` holds every row of every table; the client replaces what it has. */
   readonly reset: boolean
   readonly changes: readonly WireTableChanges[]
@@ -74,7 +84,8 @@ export interface SyncResponseBody {
 export function toWire(value: unknown): WireValue {
   if (value === null || value === undefined) return null
   if (typeof value === 'string') return value
-  if (typeof value === 'number') return value
+  // JSON writes an infinite number as null: tag it, a real column may hold one.
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $real: String(value) }
   if (typeof value === 'bigint') return { $int: value.toString() }
   if (typeof value === 'boolean') return value ? 1 : 0
   if (value instanceof Uint8Array) return { $bytes: bytesToBase64(value) }
@@ -86,6 +97,7 @@ export function toWire(value: unknown): WireValue {
 export function fromWire(value: WireValue): unknown {
   if (value === null || typeof value !== 'object') return value
   if ('$bytes' in value) return base64ToBytes(value.$bytes)
+  if ('$real' in value) return Number(value.$real)
   const integer = BigInt(value.$int)
   return Number.isSafeInteger(Number(integer)) ? Number(integer) : integer
 }
@@ -100,7 +112,8 @@ export function isWireValue(value: unknown): value is WireValue {
   const tagged = value as Record<string, unknown>
   return (
     (keys[0] === '$bytes' && typeof tagged.$bytes === 'string') ||
-    (keys[0] === '$int' && typeof tagged.$int === 'string' && /^-?\d{1,20}$/.test(tagged.$int))
+    (keys[0] === '$int' && typeof tagged.$int === 'string' && /^-?\d{1,20}$/.test(tagged.$int)) ||
+    (keys[0] === '$real' && (tagged.$real === 'Infinity' || tagged.$real === '-Infinity'))
   )
 }
 

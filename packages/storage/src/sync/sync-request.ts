@@ -1,4 +1,9 @@
-import { SYNC_PROTOCOL_VERSION, type SyncRequestBody, type WireMutation } from './sync-protocol.js'
+import {
+  MAX_MUTATIONS_PER_REQUEST,
+  SYNC_PROTOCOL_VERSION,
+  type SyncRequestBody,
+  type WireMutation,
+} from './sync-protocol.js'
 
 /** A sync request the server refuses before touching the database: 4xx with a code and a reason. */
 export class SyncRequestError extends Error {
@@ -33,11 +38,21 @@ export async function parseSyncRequest(request: Request, maxBodyBytes: number): 
     )
   }
   const { clientId, schema, cursor, acknowledged, mutations } = fields
+  const cursorTag = fields.cursorTag ?? null
   if (typeof clientId !== 'string' || !/^[\w-]{1,64}$/.test(clientId)) throw invalid('clientId')
   if (schema !== null && typeof schema !== 'string') throw invalid('schema')
   if (cursor !== null && !isCount(cursor)) throw invalid('cursor')
+  if (cursorTag !== null && (typeof cursorTag !== 'string' || cursorTag.length > 64)) throw invalid('cursorTag')
   if (!isCount(acknowledged)) throw invalid('acknowledged')
   if (!Array.isArray(mutations)) throw invalid('mutations')
+  // A client sends at most this many; more would hold the database (and, on D1, one batch each) for one request.
+  if (mutations.length > MAX_MUTATIONS_PER_REQUEST) {
+    throw new SyncRequestError(
+      413,
+      'too_large',
+      `the sync request has ${mutations.length} mutations; send at most ${MAX_MUTATIONS_PER_REQUEST} a request`,
+    )
+  }
   let previous = 0
   const checked: WireMutation[] = mutations.map((mutation: unknown) => {
     const { id, name, args } = (mutation ?? {}) as Record<string, unknown>
@@ -46,7 +61,7 @@ export async function parseSyncRequest(request: Request, maxBodyBytes: number): 
     previous = id
     return { id, name, args }
   })
-  return { protocol: SYNC_PROTOCOL_VERSION, clientId, schema, cursor, acknowledged, mutations: checked }
+  return { protocol: SYNC_PROTOCOL_VERSION, clientId, schema, cursor, cursorTag, acknowledged, mutations: checked }
 }
 
 function isCount(value: unknown): value is number {

@@ -10,11 +10,15 @@ import {
   toWire,
   type WireMutation,
   type WireRejection,
+  type WireValue,
   type WireTableChanges,
 } from './sync-protocol.js'
 import { parseSyncRequest, SyncRequestError } from './sync-request.js'
 import {
+  decodeCell,
   describeSyncedTables,
+  encodedRowJson,
+  parseKey,
   primaryKeyInJson,
   primaryKeyJson,
   quoteIdentifier,
@@ -186,7 +190,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
             { adapter },
           )
         }
-        return error instanceof Error ? error : new Error(String(error))
+        return error instanceof Error ? error : new Error(describeThrown(error))
       },
     )
   }
@@ -205,7 +209,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
   }
 
   async function pull(synced: readonly SyncedTable[], body: SyncRequestBody): Promise<SyncResponseBody> {
-    const [clientRow, rejectionRows, cursorRow, changedRows] = await storage.batch([
+    const [clientRow, rejectionRows, cursorRow, changedRows, tagRow] = await storage.batch([
       db.selectFrom(CLIENTS).select('last_mutation_id').where('client_id', '=', body.clientId),
       db
         .selectFrom(REJECTIONS)
@@ -213,7 +217,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
         .where('client_id', '=', body.clientId)
         .where('mutation_id', '>', body.acknowledged)
         .orderBy('mutation_id'),
-      db.selectFrom(CHANGES).select((eb) => eb.fn.coalesce(eb.fn.max('seq'), eb.lit(0)).as('seq')),
+      db.selectFrom(CHANGES).select(['seq', 'tag']).orderBy('seq', 'desc').limit(1),
       db
         .selectFrom(CHANGES)
         .select(['table_name', 'pk'])
@@ -221,6 +225,10 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
         .where('seq', '>', body.cursor ?? 0)
         .groupBy(['table_name', 'pk'])
         .orderBy('seq'),
+      db
+        .selectFrom(CHANGES)
+        .select('tag')
+        .where('seq', '=', body.cursor ?? 0),
     ])
     const lastMutationId = Number(
       (clientRow?.rows[0] as { last_mutation_id?: number } | undefined)?.last_mutation_id ?? 0,
@@ -229,26 +237,28 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
       const { mutation_id, name, error } = row as { mutation_id: number; name: string; error: string }
       return { id: Number(mutation_id), name, error: JSON.parse(error) }
     })
-    const cursor = Number((cursorRow?.rows[0] as { seq?: number } | undefined)?.seq ?? 0)
-    // A client with no cursor, or one ahead of this log (the server's database was replaced), starts over.
-    const reset = body.cursor === null || body.cursor > cursor
+    const last = cursorRow?.rows[0] as { seq: number; tag: string } | undefined
+    const cursor = Number(last?.seq ?? 0)
+    const cursorTag = last?.tag ?? null
+    const tagAtClientCursor = (tagRow?.rows[0] as { tag?: string } | undefined)?.tag ?? null
+    // A client with no cursor, or one this log does not know (the server's database was replaced or
+    // restored from an older copy: its entry at that position is another, or missing), starts over.
+    const reset =
+      body.cursor === null || body.cursor > cursor || (body.cursor > 0 && tagAtClientCursor !== body.cursorTag)
     const changes = reset ? await everyRow(synced) : await changedRowsOf(synced, changedRows?.rows ?? [])
-    return { protocol: SYNC_PROTOCOL_VERSION, lastMutationId, rejected, cursor, reset, changes }
+    return { protocol: SYNC_PROTOCOL_VERSION, lastMutationId, rejected, cursor, cursorTag, reset, changes }
   }
 
   async function everyRow(synced: readonly SyncedTable[]): Promise<WireTableChanges[]> {
     const results = await storage.batch(
       synced.map((table) =>
-        rawQuery(
-          db,
-          sql`select ${sql.raw(table.columns.map(quoteIdentifier).join(', '))} from ${sql.table(table.name)}`,
-        ),
+        rawQuery(db, sql`select ${sql.raw(encodedRowJson(table))} as _sync_row from ${sql.table(table.name)}`),
       ),
     )
     return synced.map((table, index) => ({
       table: table.name,
       columns: table.columns,
-      upserts: (results[index]?.rows ?? []).map((row) => table.columns.map((column) => toWire((row as any)[column]))),
+      upserts: (results[index]?.rows ?? []).map(wireRow),
       deletes: [],
     }))
   }
@@ -273,18 +283,18 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
       const found = new Set(rows.map((row) => String(row._sync_pk)))
       const deletes = (keysByTable.get(table.name) as string[])
         .filter((key) => !found.has(key))
-        .map((key) => (JSON.parse(key) as unknown[]).map(toWire))
+        .map((key) => parseKey(key).map(toWire))
       return {
         table: table.name,
         columns: table.columns,
-        upserts: rows.map((row) => table.columns.map((column) => toWire(row[column]))),
+        upserts: rows.map(wireRow),
         deletes,
       }
     })
   }
 
   function rowsByKeys(table: SyncedTable, keysJson: string) {
-    const columns = table.columns.map(quoteIdentifier).join(', ')
+    const columns = `${encodedRowJson(table)} as _sync_row`
     const [before, after] = primaryKeyInJson(table).split('?') as [string, string]
     return rawQuery(
       db,
@@ -315,7 +325,7 @@ async function setUpChangeLog<DB>(storage: StorageProvider<DB>, names: readonly 
   const db = storage.db as unknown as Kysely<any>
   const synced = await describeSyncedTables(db, names, storage.adapter)
   const statements = [
-    `create table if not exists ${CHANGES} (seq integer primary key autoincrement, table_name text not null, pk text not null)`,
+    `create table if not exists ${CHANGES} (seq integer primary key autoincrement, table_name text not null, pk text not null, tag text not null default (lower(hex(randomblob(8)))))`,
     `create index if not exists ${CHANGES}_by_row on ${CHANGES} (table_name, pk, seq)`,
     `create table if not exists ${CLIENTS} (client_id text primary key, last_mutation_id integer not null)`,
     `create table if not exists ${REJECTIONS} (client_id text not null, mutation_id integer not null, name text not null, error text not null, primary key (client_id, mutation_id))`,
@@ -390,8 +400,27 @@ function rejectionRow(clientId: string, mutation: WireMutation, error: unknown) 
   const json =
     error instanceof StorageError
       ? error.toJSON()
-      : { name: 'Error', code: 'QUERY_FAILED', message: error instanceof Error ? error.message : String(error) }
+      : { name: 'Error', code: 'QUERY_FAILED', message: describeThrown(error) }
   return { client_id: clientId, mutation_id: mutation.id, name: mutation.name, error: JSON.stringify(json) }
+}
+
+/**
+ * A row selected as `_sync_row` ({@link encodedRowJson}) as it travels: read through SQLite's own
+ * text, so integers beyond 2^53 stay exact whatever the adapter's driver makes of them.
+ */
+function wireRow(row: unknown): WireValue[] {
+  return (JSON.parse(String((row as { _sync_row: string })._sync_row)) as string[]).map((cell) =>
+    toWire(decodeCell(cell)),
+  )
+}
+
+/** What a mutator threw, as text, whatever it threw: `String()` itself throws on `Object.create(null)`. */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error)
+  } catch {
+    return Object.prototype.toString.call(error)
+  }
 }
 
 function compiled(query: CompiledQuery): Compilable {
