@@ -30,10 +30,25 @@ export async function startWranglerApiServer(options: { apiToken?: string } = {}
     cwd: projectDir,
     env: environment,
   })
+  return serveWithWrangler(
+    ['pages', 'dev'],
+    persistDir,
+    options.apiToken ? ['--binding', `INVENTORY_API_TOKEN=${options.apiToken}`] : [],
+  )
+}
+
+/**
+ * Starts wrangler (`command`, e.g. `pages dev`) on free ports with its state in `persistDir`, and
+ * waits until `/api/health` answers. Closing stops wrangler and removes `persistDir`.
+ */
+export async function serveWithWrangler(
+  command: readonly string[],
+  persistDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<ApiServer> {
   const [port, inspectorPort] = [await freePort(), await freePort()]
   const args = [
-    'pages',
-    'dev',
+    ...command,
     '--ip',
     '127.0.0.1',
     '--port',
@@ -42,8 +57,8 @@ export async function startWranglerApiServer(options: { apiToken?: string } = {}
     String(inspectorPort),
     '--persist-to',
     persistDir,
+    ...extraArgs,
   ]
-  if (options.apiToken) args.push('--binding', `INVENTORY_API_TOKEN=${options.apiToken}`)
   const child = spawn(wranglerBin, args, {
     cwd: projectDir,
     env: environment,

@@ -23,6 +23,7 @@ import {
   quoteString,
   type SyncedTable,
 } from './synced-tables.js'
+import { schemaVersion } from './schema-version.js'
 
 /** Where a sync client stands. */
 export interface SyncStatus {
@@ -177,7 +178,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
       const body: SyncRequestBody = {
         protocol: SYNC_PROTOCOL_VERSION,
         clientId,
-        schema: await latestMigration(db),
+        schema: await schemaVersion(db),
         cursor: state.cursor,
         cursorTag: state.cursorTag,
         acknowledged: state.acknowledged,
@@ -451,18 +452,6 @@ async function readState(
     cursor: row.cursor === null ? null : Number(row.cursor),
     cursorTag: (row.cursor_tag as string | null) ?? null,
     acknowledged: Number(row.acknowledged),
-  }
-}
-
-async function latestMigration(db: Kysely<any>): Promise<string | null> {
-  try {
-    const row = await db
-      .selectFrom('kysely_migration')
-      .select((eb) => eb.fn.max('name').as('name'))
-      .executeTakeFirst()
-    return (row?.name as string | null | undefined) ?? null
-  } catch {
-    return null
   }
 }
 

@@ -25,6 +25,7 @@ import {
   quoteString,
   type SyncedTable,
 } from './synced-tables.js'
+import { schemaVersion } from './schema-version.js'
 
 /** Options of {@link createSyncServer}. */
 export interface SyncServerOptions<DB> {
@@ -94,7 +95,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
 
   async function sync(body: SyncRequestBody): Promise<SyncResponseBody | Response> {
     const synced = await tables()
-    const schema = await latestMigration(db)
+    const schema = await schemaVersion(db)
     if (body.schema !== schema) {
       return errorResponse(409, 'schema_mismatch', 'the client database is on another schema than the server; reload', {
         schema,
@@ -355,18 +356,6 @@ async function lastMutationId(db: Kysely<any>, clientId: string): Promise<number
     .where('client_id', '=', clientId)
     .executeTakeFirst()
   return Number(row?.last_mutation_id ?? 0)
-}
-
-async function latestMigration(db: Kysely<any>): Promise<string | null> {
-  try {
-    const row = await db
-      .selectFrom('kysely_migration')
-      .select((eb) => eb.fn.max('name').as('name'))
-      .executeTakeFirst()
-    return (row?.name as string | null | undefined) ?? null
-  } catch {
-    return null
-  }
 }
 
 function finishMutation(db: Kysely<any>, clientId: string, id: number) {
