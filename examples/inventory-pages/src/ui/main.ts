@@ -2,6 +2,7 @@ import './styles.css'
 import { openAdjustDialog } from './adjust-dialog.js'
 import { describeError } from './describe-error.js'
 import { openDetailsDialog } from './details-dialog.js'
+import { downloadBackup, openRestoreDialog } from './backup.js'
 import { downloadExport } from './download-export.js'
 import { openImportDialog } from './import-dialog.js'
 import { InventoryView } from './inventory-view.js'
@@ -49,6 +50,8 @@ function showInventory(shell: Shell, { client }: OpenedInventory): PageContext {
   }
   shell.exportCsv.addEventListener('click', () => downloadExport(page))
   shell.importCsv.addEventListener('click', () => openImportDialog(page))
+  shell.downloadBackup.addEventListener('click', () => downloadBackup(page))
+  shell.restoreBackup.addEventListener('click', () => openRestoreDialog(page))
   shell.addItem.addEventListener('click', () => openItemDialog(page))
   shell.mode.textContent = client.description
   shell.boot.hidden = true
