@@ -29,19 +29,23 @@ async function start(shell: Shell): Promise<void> {
     return
   }
   const page = showInventory(shell, opened)
-  opened.onRemoteChange?.(() => page.refresh())
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/service-worker.js').catch(() => undefined)
   await page.refresh()
 }
 
 /** Wires the view, the toolbar and the dialogs to the opened inventory. */
-function showInventory(shell: Shell, { client }: OpenedInventory): PageContext {
+function showInventory(shell: Shell, { client, live }: OpenedInventory): PageContext {
   const toast = new Toast(shell.toast)
-  const view = new InventoryView(shell, client, {
-    adjust: (item) => openAdjustDialog(page, item),
-    edit: (item) => openItemDialog(page, item),
-    showDetails: (id) => openDetailsDialog(page, id),
-  })
+  const view = new InventoryView(
+    shell,
+    client,
+    {
+      adjust: (item) => openAdjustDialog(page, item),
+      edit: (item) => openItemDialog(page, item),
+      showDetails: (id) => openDetailsDialog(page, id),
+    },
+    live,
+  )
   const page: PageContext = {
     client,
     overview: () => view.overview,
