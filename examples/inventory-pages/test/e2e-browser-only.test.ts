@@ -32,13 +32,28 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offl
     expect(await second.locator('tbody tr[data-sku]').count()).toBe(12)
   })
 
-  it("shows one tab's changes in the other without a reload", async () => {
+  it("shows one tab's changes in the other without a reload: list, totals and recent movements", async () => {
+    const units = (page: Page) => page.locator('.stat', { hasText: 'Units' }).locator('dd').textContent()
+    await expect.poll(() => units(second)).toBe('129')
     await first.locator('tr[data-sku="HAM-001"]').getByRole('button', { name: 'Adjust' }).click()
     const dialog = first.getByTestId('adjust-dialog')
     await dialog.locator('[name="delta"]').fill('-4')
     await dialog.locator('[name="reason"]').fill('sale')
     await dialog.getByRole('button', { name: 'Record movement' }).click()
     await expect.poll(() => second.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('8')
+    await expect.poll(() => units(second)).toBe('125')
+    await expect.poll(() => second.locator('#movements li').first().textContent()).toMatch(/^-4HAM-001 sale/)
+    // A filtered list stays live too: the sale in the other tab is seen by a low-stock view.
+    await second.getByRole('button', { name: 'Low stock only' }).click()
+    await expect.poll(() => second.locator('tbody tr[data-sku]').count()).toBe(4)
+    await first.locator('tr[data-sku="HAM-001"]').getByRole('button', { name: 'Adjust' }).click()
+    await dialog.locator('[name="delta"]').fill('-4')
+    await dialog.locator('[name="reason"]').fill('sale')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await second.locator('tr[data-sku="HAM-001"]').waitFor()
+    expect(await second.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('4low')
+    await second.getByRole('button', { name: 'Low stock only' }).click()
+    await expect.poll(() => second.locator('tbody tr[data-sku]').count()).toBe(12)
 
     await second.getByRole('button', { name: 'Add item' }).click()
     const form = second.getByTestId('item-dialog')
@@ -54,7 +69,7 @@ describe.skipIf(!hasChromium)('site in Chromium, browser-only: two tabs and offl
     try {
       await first.reload()
       await first.locator('tr[data-sku="TAB-2"]').waitFor()
-      expect(await first.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('8')
+      expect(await first.locator('tr[data-sku="HAM-001"] .quantity').textContent()).toBe('4low')
       await first.locator('tr[data-sku="TAB-2"]').getByRole('button', { name: 'Adjust' }).click()
       const dialog = first.getByTestId('adjust-dialog')
       await dialog.locator('[name="delta"]').fill('5')

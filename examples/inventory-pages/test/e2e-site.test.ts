@@ -13,20 +13,26 @@ import { startWranglerApiServer } from './support/wrangler-api-server.js'
 const resultsDir = fileURLToPath(new URL('../test-results/', import.meta.url))
 
 describeSite('served from Node on sqlite', 'Server · sqlite', 'main-page.png', startNodeApiServer)
-describeSite('served by Pages Functions on a local D1', 'Server · d1', 'main-page-d1.png', async () => {
-  const server = await startWranglerApiServer()
-  const csv = formatCsv(
-    CSV_COLUMNS,
-    sampleItems.map((item) => CSV_COLUMNS.map((column) => item[column])),
-  )
-  const response = await fetch(`${server.url}/api/import`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ csv }),
-  })
-  if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
-  return server
-})
+describeSite(
+  'served by Pages Functions on a local D1',
+  'Server · d1',
+  'main-page-d1.png',
+  async () => {
+    const server = await startWranglerApiServer()
+    const csv = formatCsv(
+      CSV_COLUMNS,
+      sampleItems.map((item) => CSV_COLUMNS.map((column) => item[column])),
+    )
+    const response = await fetch(`${server.url}/api/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ csv }),
+    })
+    if (response.status !== 200) throw new Error(`could not load the sample items: ${await response.text()}`)
+    return server
+  },
+  { backups: /wrangler d1 export/ },
+)
 
 describeSite(
   'kept in the browser (static files, no API)',
@@ -35,8 +41,17 @@ describeSite(
   startStaticServer,
 )
 
-/** The same visit, whatever serves the site; the server starts with the sample items. */
-function describeSite(name: string, mode: string, screenshot: string, start: () => Promise<ApiServer>) {
+/**
+ * The same visit, whatever serves the site; the server starts with the sample items. `backups` is
+ * what the page says when backups are not possible there (D1), otherwise they are.
+ */
+function describeSite(
+  name: string,
+  mode: string,
+  screenshot: string,
+  start: () => Promise<ApiServer>,
+  { backups }: { backups?: RegExp } = {},
+) {
   // Skipped only on a machine without Chromium, never in CI (see support/chromium.ts).
   describe.skipIf(!hasChromium)(`site in Chromium, ${name}`, () => {
     let server: ApiServer
@@ -58,7 +73,7 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
     it('shows the sample inventory with its totals and where the data is kept', async () => {
       await expect.poll(() => page.locator('tbody tr').count()).toBe(12)
       expect(await page.getByTestId('mode').textContent()).toBe(mode)
-      expect(await page.locator('.stat', { hasText: 'Items' }).locator('dd').textContent()).toBe('12')
+      await expect.poll(() => page.locator('.stat', { hasText: 'Items' }).locator('dd').textContent()).toBe('12')
       mkdirSync(resultsDir, { recursive: true })
       await page.screenshot({ path: resultsDir + screenshot, fullPage: true })
     })
@@ -75,9 +90,10 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       await dialog.getByRole('button', { name: 'Add item' }).click()
       await row('E2E-1').waitFor()
       expect(await row('E2E-1').locator('.quantity').textContent()).toBe('3')
-      expect(await page.locator('#category-options, select[name="category"] option').allTextContents()).toContain(
-        'Garden',
-      )
+      // Polled: in the browser-only build the totals and filters are a live query of their own.
+      await expect
+        .poll(() => page.locator('#category-options, select[name="category"] option').allTextContents())
+        .toContain('Garden')
     })
 
     it('shows a duplicate SKU next to the SKU field', async () => {
@@ -168,6 +184,63 @@ function describeSite(name: string, mode: string, screenshot: string, start: () 
       expect(await row('E2E-2').locator('.quantity').textContent()).toBe('6')
       expect(await row('E2E-1').locator('.quantity').textContent()).toBe('8')
     })
+
+    if (backups === undefined) {
+      it('downloads a backup, and restoring it brings back the data of that moment', async () => {
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('button', { name: 'Download backup' }).click(),
+        ])
+        expect(download.suggestedFilename()).toMatch(/^inventory-\d{4}-\d{2}-\d{2}T\d{4}\.sqlite$/)
+        const file = (await download.path()) as string
+        expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0')
+
+        await row('E2E-1').getByRole('button', { name: 'Adjust' }).click()
+        const adjust = page.getByTestId('adjust-dialog')
+        await adjust.locator('[name="delta"]').fill('-8')
+        await adjust.locator('[name="reason"]').fill('sale')
+        await adjust.getByRole('button', { name: 'Record movement' }).click()
+        await expect.poll(() => row('E2E-1').locator('.quantity').textContent()).toBe('0low')
+        await page.getByRole('button', { name: 'Add item' }).click()
+        const form = page.getByTestId('item-dialog')
+        await form.locator('[name="sku"]').fill('E2E-3')
+        await form.locator('[name="name"]').fill('Made after the backup')
+        await form.getByRole('button', { name: 'Add item' }).click()
+        await row('E2E-3').waitFor()
+
+        await page.getByRole('button', { name: 'Restore from backup' }).click()
+        const dialog = page.getByTestId('restore-dialog')
+        // A file that is not a backup is refused in the dialog, and nothing changes.
+        await dialog.getByLabel('Backup file').setInputFiles({
+          name: 'inventory.sqlite',
+          mimeType: 'application/vnd.sqlite3',
+          buffer: Buffer.from('sku,name\r\nX-1,not a database\r\n'),
+        })
+        await dialog.getByRole('button', { name: 'Restore' }).click()
+        await expect.poll(() => dialog.locator('.form-error').textContent()).toMatch(/^the file cannot be restored/)
+        expect(await row('E2E-3').count()).toBe(1)
+
+        await dialog.getByLabel('Backup file').setInputFiles(file)
+        await dialog.getByRole('button', { name: 'Restore' }).click()
+        await expect
+          .poll(() => page.locator('#toast').textContent())
+          .toMatch(/^Restored the backup: 14 items, \d+ movements$/)
+        expect(await dialog.count()).toBe(0)
+        await expect.poll(() => row('E2E-3').count()).toBe(0)
+        expect(await row('E2E-1').locator('.quantity').textContent()).toBe('8')
+
+        await page.reload()
+        await row('E2E-1').waitFor()
+        expect(await row('E2E-1').locator('.quantity').textContent()).toBe('8')
+        expect(await row('E2E-3').count()).toBe(0)
+        expect(await page.locator('tbody tr[data-sku]').count()).toBe(14)
+      })
+    } else {
+      it('says what the platform offers instead of a backup download', async () => {
+        await page.getByRole('button', { name: 'Download backup' }).click()
+        await expect.poll(() => page.locator('#toast').textContent()).toMatch(backups)
+      })
+    }
   })
 }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createStorage, exportDatabase, type StorageProvider } from '@inventory/storage'
+import { sqliteAdapter } from '@inventory/storage/sqlite'
+import { type Migration, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { migrations } from '../src/domain/migrations.js'
+import type { InventoryDB } from '../src/domain/schema.js'
 import { sampleItems } from '../src/domain/sample-items.js'
 import { startNodeServer } from '../src/server/node-server.js'
 import { type ApiServer, describeApiContract } from './support/api-contract.js'
@@ -172,5 +177,106 @@ describe('Node server on sqlite: the request target alone picks the route', () =
     expect(logged).not.toHaveBeenCalled()
     const health = await raw(['GET /api/health HTTP/1.1', `Host: ${hostOf()}`])
     expect(health.status).toBe(200)
+  })
+})
+
+describe('Node server on sqlite: restoring backups', () => {
+  let server: ApiServer
+  const folder = mkdtempSync(join(tmpdir(), 'inventory-pages-'))
+  beforeAll(async () => {
+    server = await startNodeServer({
+      filename: join(folder, 'inventory.sqlite'),
+      port: 0,
+      staticDir: folder,
+      maxBackupBytes: 64 * 1024,
+    })
+  })
+  afterAll(async () => {
+    await server?.close()
+    rmSync(folder, { recursive: true, force: true })
+  })
+
+  /** A SQLite file made by another program: a provider of its own, given `build`'s tables and rows. */
+  const fileOf = async (build: (storage: StorageProvider<InventoryDB>) => Promise<void>) => {
+    const storage = await createStorage<InventoryDB>({ adapters: sqliteAdapter({ filename: ':memory:' }) })
+    try {
+      await build(storage)
+      return await exportDatabase(storage)
+    } finally {
+      await storage.close()
+    }
+  }
+  const restore = (bytes: Uint8Array<ArrayBuffer>) =>
+    fetch(`${server.url}/api/restore`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    })
+  const skus = async () =>
+    ((await (await fetch(`${server.url}/api/items`)).json()) as { items: { sku: string }[] }).items
+      .map((item) => item.sku)
+      .sort()
+
+  it('brings a backup made before the latest migration up to date', async () => {
+    const [first] = Object.keys(migrations)
+    const older = await fileOf(async (storage) => {
+      await storage.migrate({ [first as string]: migrations[first as string] as Migration })
+      await storage.db
+        .insertInto('items')
+        .values({
+          sku: 'OLD-1',
+          name: 'From an older version',
+          quantity: 2,
+          location: '',
+          category: '',
+          reorder_level: 0,
+          unit_cost: 0,
+          created_at: '2025-01-01T00:00:00.000Z',
+          updated_at: '2025-01-01T00:00:00.000Z',
+        })
+        .execute()
+    })
+    const response = await restore(older)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ restored: true, items: 1, movements: 0 })
+    expect(await skus()).toEqual(['OLD-1'])
+    const [item] = ((await (await fetch(`${server.url}/api/items`)).json()) as { items: { id: number }[] }).items
+    // An adjustment with a request id needs the column the second migration added.
+    const adjust = () =>
+      fetch(`${server.url}/api/items/${item?.id}/adjust`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ delta: -1, reason: 'sale', request_id: 'restore-test-1' }),
+      })
+    expect((await adjust()).status).toBe(200)
+    const again = (await (await adjust()).json()) as { item: { quantity: number } }
+    expect(again.item.quantity).toBe(1)
+  })
+
+  it('refuses a SQLite file that is not an inventory, and keeps the data', async () => {
+    const before = await skus()
+    const other = await fileOf(async (storage) => {
+      await sql`create table notes (id integer primary key, text text)`.execute(storage.db)
+    })
+    const response = await restore(other)
+    expect(response.status).toBe(422)
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_backup', message: expect.stringContaining('not an inventory backup') },
+    })
+    expect(await skus()).toEqual(before)
+  })
+
+  it('refuses a file larger than the limit with 413, and keeps the data', async () => {
+    const before = await skus()
+    const big = await fileOf(async (storage) => {
+      await storage.migrate(migrations)
+      await sql`create table padding (text text)`.execute(storage.db)
+      await sql`insert into padding values (${'x'.repeat(100_000)})`.execute(storage.db)
+    })
+    expect(big.byteLength).toBeGreaterThan(64 * 1024)
+    const response = await restore(big)
+    expect(response.status).toBe(413)
+    expect(await response.json()).toMatchObject({ error: { code: 'payload_too_large' } })
+    expect(await skus()).toEqual(before)
   })
 })

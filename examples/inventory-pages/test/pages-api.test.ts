@@ -3,7 +3,9 @@ import { type ApiServer, describeApiContract } from './support/api-contract.js'
 import { describeHostileInputContract } from './support/hostile-input-contract.js'
 import { startWranglerApiServer } from './support/wrangler-api-server.js'
 
-describeApiContract('Pages Functions on a local D1 (wrangler pages dev)', startWranglerApiServer)
+describeApiContract('Pages Functions on a local D1 (wrangler pages dev)', startWranglerApiServer, {
+  databaseFiles: { instead: /wrangler d1 export .*wrangler d1 execute .*--file/ },
+})
 describeHostileInputContract('Pages Functions on a local D1 (wrangler pages dev)', startWranglerApiServer)
 
 describe('Pages Functions: D1 session bookmarks (wrangler pages dev)', () => {

@@ -1,4 +1,11 @@
-import { StorageQuotaError, type StorageProvider } from '@inventory/storage'
+import {
+  exportDatabase,
+  importDatabase,
+  StorageError,
+  StorageQuotaError,
+  type StorageProvider,
+  UnsupportedOperationError,
+} from '@inventory/storage'
 import {
   adjustStock,
   createItem,
@@ -11,6 +18,8 @@ import {
 } from '../domain/inventory.js'
 import { applyImport, exportCsv, previewImport } from '../domain/inventory-csv.js'
 import { InventoryError, type InventoryErrorKind } from '../domain/inventory-error.js'
+import { sql } from 'kysely'
+import { migrations } from '../domain/migrations.js'
 import type { InventoryDB } from '../domain/schema.js'
 import { importSchema, parseInput } from '../domain/validation.js'
 
@@ -21,6 +30,8 @@ export interface ApiContext {
   readonly apiToken?: string | undefined
   /** Largest request body accepted, in bytes (default 1 MiB). */
   readonly maxBodyBytes?: number
+  /** Largest backup file `POST /api/restore` accepts, in bytes (default 32 MiB). */
+  readonly maxBackupBytes?: number
 }
 
 /** The JSON body of every error response. */
@@ -38,6 +49,8 @@ export interface ApiErrorBody {
       | 'unsupported_media_type'
       | 'method_not_allowed'
       | 'storage_full'
+      | 'invalid_backup'
+      | 'not_implemented'
       | 'internal'
     message: string
     /** Field name → what is wrong with it. */
@@ -48,6 +61,10 @@ export interface ApiErrorBody {
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+const DEFAULT_MAX_BACKUP_BYTES = 32 * 1024 * 1024
+
+/** The media type of a SQLite database file. */
+export const SQLITE_MEDIA_TYPE = 'application/vnd.sqlite3'
 
 class HttpError extends Error {
   constructor(
@@ -139,6 +156,29 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
           'content-disposition': 'attachment; filename="inventory.csv"',
         },
       })
+    case 'backup': {
+      if (segments.length !== 1) break
+      allow(method, ['GET'])
+      refuseWithoutDatabaseFiles(storage)
+      const file = await exportDatabase(storage)
+      return new Response(file, {
+        headers: {
+          'content-type': SQLITE_MEDIA_TYPE,
+          'content-disposition': `attachment; filename="${backupFilename(new Date())}"`,
+          'cache-control': 'no-store',
+        },
+      })
+    }
+    case 'restore': {
+      if (segments.length !== 1) break
+      allow(method, ['POST'])
+      refuseWithoutDatabaseFiles(storage)
+      const file = await readBody(request, {
+        types: [SQLITE_MEDIA_TYPE, 'application/octet-stream', 'application/x-sqlite3'],
+        limit: context.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES,
+      })
+      return json(await restoreBackup(storage, file))
+    }
     case 'import': {
       if (segments.length > 2 || (id !== undefined && id !== 'preview')) break
       allow(method, ['POST'])
@@ -218,18 +258,45 @@ function notFound(path: string): HttpError {
  * it is JSON: a form or `text/plain` body is what a page of another site can send without asking.
  */
 async function readJson(request: Request, context: ApiContext): Promise<unknown> {
+  const bytes = await readBody(request, {
+    types: ['application/json'],
+    limit: context.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  })
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    // Decoded leniently, each bad byte would be stored as U+FFFD and the user's text lost.
+    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 text', { body: 'not valid UTF-8' })
+  }
+  if (text.trim() === '')
+    throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON', { body: 'not valid JSON' })
+  }
+}
+
+/**
+ * Reads a body of one of `types` no larger than `limit`, counting bytes as they arrive. None of
+ * the types is one a page of another site can send without the browser asking this site first.
+ */
+async function readBody(
+  request: Request,
+  { types, limit }: { types: readonly string[]; limit: number },
+): Promise<Uint8Array> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
-  if (type !== 'application/json') {
+  if (type === undefined || !types.includes(type)) {
     throw new HttpError(
       415,
       'unsupported_media_type',
-      'the body must be JSON, sent as Content-Type: application/json',
-      {
-        'content-type': type ? `${type} is not application/json` : 'missing',
-      },
+      types.length === 1
+        ? 'the body must be JSON, sent as Content-Type: application/json'
+        : `the body must be sent as Content-Type: ${types.join(' or ')}`,
+      { 'content-type': type ? `${type} is not ${types.join(' or ')}` : 'missing' },
     )
   }
-  const limit = context.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`)
   if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge()
   const chunks: Uint8Array[] = []
@@ -250,20 +317,78 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
       chunks.push(value)
     }
   }
-  let text: string
+  return concat(chunks, size)
+}
+
+/** What each adapter without database files offers instead, for the 501 answer of the backup routes. */
+const NO_DATABASE_FILES: Readonly<Record<string, string>> = {
+  d1:
+    'a D1 database cannot be downloaded or replaced from the site: back it up with ' +
+    '`wrangler d1 export <database> --remote --output backup.sql` and restore it with ' +
+    '`wrangler d1 execute <database> --remote --file backup.sql` (or use D1 Time Travel)',
+  'durable-object':
+    "a Durable Object's database cannot be downloaded or replaced from the site: " +
+    'export the items as CSV (GET /api/export) and import them elsewhere (POST /api/import)',
+}
+
+function refuseWithoutDatabaseFiles(storage: StorageProvider<InventoryDB>): void {
+  const instead = NO_DATABASE_FILES[storage.adapter]
+  if (instead !== undefined) throw new HttpError(501, 'not_implemented', instead)
+}
+
+/** `inventory-2026-12-07T0712.sqlite`: the moment of the backup, in UTC, safe in any file system. */
+function backupFilename(now: Date): string {
+  const stamp = now.toISOString().slice(0, 16).replace(':', '')
+  return `inventory-${stamp}.sqlite`
+}
+
+/**
+ * Replaces the inventory with a backup file, then brings it up to date with `migrate()`. A file
+ * that is not a SQLite database, is damaged, or is not an inventory is refused and the data kept:
+ * the current database is saved first and put back if the file turns out not to be an inventory.
+ */
+async function restoreBackup(
+  storage: StorageProvider<InventoryDB>,
+  file: Uint8Array,
+): Promise<{ restored: true; items: number; movements: number }> {
+  if (file.byteLength === 0) throw invalidBackup('the file is empty')
+  const current = await exportDatabase(storage)
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(concat(chunks, size))
-  } catch {
-    // Decoded leniently, each bad byte would be stored as U+FFFD and the user's text lost.
-    throw new HttpError(400, 'invalid_json', 'the body is not valid UTF-8 text', { body: 'not valid UTF-8' })
+    await importDatabase(storage, file)
+  } catch (error) {
+    if (error instanceof StorageError && (error.code === 'CORRUPT_STORAGE' || error.code === 'INVALID_PARAMETER')) {
+      throw invalidBackup(error.message)
+    }
+    throw error
   }
-  if (text.trim() === '')
-    throw new HttpError(400, 'invalid_json', 'the body must be a JSON object', { body: 'missing' })
   try {
-    return JSON.parse(text)
-  } catch {
-    throw new HttpError(400, 'invalid_json', 'the body is not valid JSON', { body: 'not valid JSON' })
+    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(storage.db)
+    const names = new Set(tables.rows.map((table) => table.name))
+    if (!names.has('items') || !names.has('movements'))
+      throw invalidBackup('the file is a SQLite database, but not an inventory backup')
+    await storage.migrate(migrations)
+    const count = async (table: 'items' | 'movements') =>
+      Number(
+        (
+          await storage.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
+    return { restored: true, items: await count('items'), movements: await count('movements') }
+  } catch (error) {
+    // Put the inventory back as it was before the restore.
+    await importDatabase(storage, current)
+    if (error instanceof HttpError) throw error
+    throw invalidBackup(`the backup could not be brought up to date: ${(error as Error).message}`)
   }
+}
+
+function invalidBackup(reason: string): HttpError {
+  return new HttpError(422, 'invalid_backup', `the file cannot be restored: ${reason}. Nothing was changed`, {
+    file: reason,
+  })
 }
 
 function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
@@ -300,6 +425,9 @@ function errorResponse(error: unknown): Response {
     const body: ApiErrorBody = { error: { code, message: error.message, fields: { ...error.fields } } }
     if (error.rows.length > 0) body.error.rows = error.rows
     return json(body, status)
+  }
+  if (error instanceof UnsupportedOperationError) {
+    return json({ error: { code: 'not_implemented', message: error.message } }, 501)
   }
   if (error instanceof StorageQuotaError) {
     const where =

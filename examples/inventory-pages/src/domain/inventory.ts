@@ -36,6 +36,11 @@ const now = () => new Date().toISOString()
 
 /** Items matching the filter, by name. `input` is validated, so it may come straight from a query string. */
 export async function listItems(db: Kysely<InventoryDB>, input: unknown = {}): Promise<Item[]> {
+  return itemListQuery(db, input).execute()
+}
+
+/** The query {@link listItems} runs, for a live query of it. */
+export function itemListQuery(db: Kysely<InventoryDB>, input: unknown = {}) {
   const filter: ItemFilter = parseInput(itemFilterSchema, input)
   let query = db.selectFrom('items').selectAll()
   if (filter.q) {
@@ -51,23 +56,41 @@ export async function listItems(db: Kysely<InventoryDB>, input: unknown = {}): P
   if (filter.category) query = query.where('category', '=', filter.category)
   if (filter.location) query = query.where('location', '=', filter.location)
   if (filter.low_stock === 'true') query = query.whereRef('quantity', '<=', 'reorder_level')
-  return query.orderBy('name').orderBy('sku').execute()
+  return query.orderBy('name').orderBy('sku')
 }
 
 export async function overview(db: Kysely<InventoryDB>): Promise<Overview> {
+  const queries = overviewQueries(db)
   const [totals, categories, locations] = await Promise.all([
-    db
+    queries.totals.executeTakeFirstOrThrow(),
+    queries.categories.execute(),
+    queries.locations.execute(),
+  ])
+  return toOverview(totals, categories, locations)
+}
+
+/** The three queries {@link overview} runs, for live queries of them; {@link toOverview} joins their rows. */
+export function overviewQueries(db: Kysely<InventoryDB>) {
+  return {
+    totals: db
       .selectFrom('items')
       .select((eb) => [
         eb.fn.countAll<number>().as('item_count'),
         sql<number>`coalesce(sum(quantity), 0)`.as('unit_count'),
         sql<number>`coalesce(sum(quantity <= reorder_level), 0)`.as('low_stock_count'),
         sql<number>`coalesce(round(sum(quantity * unit_cost), 2), 0)`.as('stock_value'),
-      ])
-      .executeTakeFirstOrThrow(),
-    db.selectFrom('items').select('category').distinct().where('category', '!=', '').orderBy('category').execute(),
-    db.selectFrom('items').select('location').distinct().where('location', '!=', '').orderBy('location').execute(),
-  ])
+      ]),
+    categories: db.selectFrom('items').select('category').distinct().where('category', '!=', '').orderBy('category'),
+    locations: db.selectFrom('items').select('location').distinct().where('location', '!=', '').orderBy('location'),
+  }
+}
+
+/** The {@link Overview} of the rows of {@link overviewQueries}. */
+export function toOverview(
+  totals: { item_count: number; unit_count: number; low_stock_count: number; stock_value: number },
+  categories: readonly { category: string }[],
+  locations: readonly { location: string }[],
+): Overview {
   return {
     categories: categories.map((row) => row.category),
     locations: locations.map((row) => row.location),
@@ -208,6 +231,11 @@ async function recordedAdjustment(
 
 /** Latest movements first, of one item or of all. */
 export async function listMovements(db: Kysely<InventoryDB>, input: unknown = {}): Promise<MovementWithItem[]> {
+  return movementListQuery(db, input).execute()
+}
+
+/** The query {@link listMovements} runs, for a live query of it. */
+export function movementListQuery(db: Kysely<InventoryDB>, input: unknown = {}) {
   const filter: MovementFilter = parseInput(movementFilterSchema, input)
   let query = db
     .selectFrom('movements')
@@ -215,7 +243,7 @@ export async function listMovements(db: Kysely<InventoryDB>, input: unknown = {}
     .selectAll('movements')
     .select(['items.sku', 'items.name'])
   if (filter.item_id !== undefined) query = query.where('movements.item_id', '=', filter.item_id)
-  return query.orderBy('movements.id', 'desc').limit(filter.limit).execute()
+  return query.orderBy('movements.id', 'desc').limit(filter.limit)
 }
 
 /**

@@ -29,6 +29,8 @@ export interface NodeServerOptions {
    * the inventory as a page of this site.
    */
   allowedHosts?: readonly string[] | undefined
+  /** Largest backup file `POST /api/restore` accepts, in bytes (default 32 MiB). */
+  maxBackupBytes?: number | undefined
 }
 
 export interface RunningServer {
@@ -86,7 +88,11 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   function route(request: Request): Promise<Response> {
     const { pathname } = new URL(request.url)
     if (pathname === '/api' || pathname.startsWith('/api/')) {
-      return handleApiRequest(request, { storage, apiToken: options.apiToken })
+      return handleApiRequest(request, {
+        storage,
+        apiToken: options.apiToken,
+        ...(options.maxBackupBytes !== undefined && { maxBackupBytes: options.maxBackupBytes }),
+      })
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return Promise.resolve(errorResponse(405, 'method_not_allowed', "the site's files can only be read: use GET"))

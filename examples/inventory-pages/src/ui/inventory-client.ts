@@ -31,7 +31,14 @@ export interface InventoryClient {
   exportCsv(): Promise<string>
   previewImport(csv: string): Promise<ImportPreview>
   applyImport(csv: string): Promise<{ created: number; updated: number }>
+  /** The whole database as a SQLite file, and the name to save it under. */
+  downloadBackup(): Promise<{ file: Blob; filename: string }>
+  /** Replaces the whole database with a backup file; a file that is not one is refused and nothing changes. */
+  restoreBackup(file: Blob): Promise<{ items: number; movements: number }>
 }
+
+/** The media type of a backup: a SQLite database file. */
+const SQLITE_TYPE = 'application/vnd.sqlite3'
 
 /** A refused request: the message, and per field what is wrong. */
 export class InventoryRequestError extends Error {
@@ -60,7 +67,8 @@ export async function readApiResponse<T>(response: Response, expected = 'applica
   if (!type.startsWith('application/json')) {
     if (!response.ok)
       throw new InventoryRequestError(response.status, `the server answered ${describeStatus(response)}`)
-    if (type.startsWith(expected)) return (await response.text()) as T
+    if (type.startsWith(expected))
+      return (expected.startsWith('text/') ? await response.text() : await response.blob()) as T
     throw new InventoryRequestError(
       response.status,
       `the answer came from something that is not the inventory API (${type.split(';')[0] || 'no content type'}), ` +
@@ -134,15 +142,25 @@ export class ApiInventoryClient implements InventoryClient {
     return this.call<{ created: number; updated: number }>('POST', '/api/import', { csv })
   }
 
-  private async call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    expected = 'application/json',
-    renewToken = false,
-  ): Promise<T> {
+  async downloadBackup() {
+    const response = await this.request('GET', '/api/backup')
+    const file = await readApiResponse<Blob>(response, SQLITE_TYPE)
+    const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1]
+    return { file, filename: named ?? 'inventory.sqlite' }
+  }
+  restoreBackup(file: Blob) {
+    return this.call<{ items: number; movements: number }>('POST', '/api/restore', file)
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, expected = 'application/json'): Promise<T> {
+    return readApiResponse<T>(await this.request(method, path, body), expected)
+  }
+
+  /** Sends a request (a `Blob` body as a SQLite file, any other as JSON), asking for a new token after a 401. */
+  private async request(method: string, path: string, body?: unknown, renewToken = false): Promise<Response> {
     const headers = new Headers({ accept: 'application/json' })
-    if (body !== undefined) headers.set('content-type', 'application/json')
+    const file = body instanceof Blob
+    if (body !== undefined) headers.set('content-type', file ? SQLITE_TYPE : 'application/json')
     const write = method !== 'GET'
     const token = write ? await this.token(renewToken) : null
     if (token) headers.set('authorization', `Bearer ${token}`)
@@ -150,7 +168,7 @@ export class ApiInventoryClient implements InventoryClient {
     const request = new Request(new URL(path, location.origin), {
       method,
       headers,
-      ...(body !== undefined && { body: JSON.stringify(body) }),
+      ...(body !== undefined && { body: file ? body : JSON.stringify(body) }),
     })
     let response: Response
     try {
@@ -159,7 +177,7 @@ export class ApiInventoryClient implements InventoryClient {
       throw new InventoryRequestError(0, 'the server cannot be reached; check your connection and try again')
     }
     this.#bookmark = laterBookmark(this.#bookmark, response.headers.get(D1_BOOKMARK_HEADER))
-    if (response.status === 401 && write && !renewToken) return this.call<T>(method, path, body, expected, true)
-    return readApiResponse<T>(response, expected)
+    if (response.status === 401 && write && !renewToken) return this.request(method, path, body, true)
+    return response
   }
 }

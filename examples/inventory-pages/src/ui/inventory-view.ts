@@ -1,6 +1,7 @@
 import { describeError } from './describe-error.js'
 import { formatMoney, h } from './dom.js'
 import type { InventoryClient, Item, ItemQuery, MovementWithItem, Overview } from './inventory-client.js'
+import type { LiveInventory, Stop } from './live-inventory.js'
 import { renderTimeline } from './render-movement.js'
 import type { Shell } from './shell.js'
 
@@ -16,20 +17,27 @@ const RECENT_MOVEMENTS = 12
 
 /**
  * The main view: totals, filters, the item list and the recent movements. It owns the current
- * filters and the last overview the server sent, which the dialogs reuse.
+ * filters and the last overview the server sent, which the dialogs reuse. Given live queries (the
+ * browser-only build), it shows what they emit instead of reloading.
  */
 export class InventoryView {
   readonly #shell: Shell
   readonly #client: InventoryClient
   readonly #actions: ItemActions
   readonly #query: ItemQuery = {}
+  readonly #live: LiveInventory | undefined
   #overview: Overview | null = null
   #latestRequest = 0
+  /** The live subscriptions: the totals and movements, and the list for the filters in `#watchedQuery`. */
+  #stopTotals: Stop | undefined
+  #stopItems: Stop | undefined
+  #watchedQuery: string | undefined
 
-  constructor(shell: Shell, client: InventoryClient, actions: ItemActions) {
+  constructor(shell: Shell, client: InventoryClient, actions: ItemActions, live?: LiveInventory) {
     this.#shell = shell
     this.#client = client
     this.#actions = actions
+    this.#live = live
     this.#listenToFilters()
   }
 
@@ -38,8 +46,13 @@ export class InventoryView {
     return this.#overview
   }
 
-  /** Reloads the list, the totals and the history; an older answer arriving late is ignored. */
+  /**
+   * Reloads the list, the totals and the history; an older answer arriving late is ignored. With
+   * live queries, subscribes to them (again for the list when the filters changed): they show
+   * every later change by themselves.
+   */
   async refresh(): Promise<void> {
+    if (this.#live) return this.#watch(this.#live)
     const request = ++this.#latestRequest
     const { status } = this.#shell
     status.replaceChildren(h('span', { class: 'loading' }, 'Loading…'))
@@ -57,16 +70,56 @@ export class InventoryView {
       this.#renderMovements(movements)
     } catch (error) {
       if (request !== this.#latestRequest) return
-      status.replaceChildren(
-        h(
-          'div',
-          { class: 'error-banner', role: 'alert' },
-          describeError(error),
-          ' ',
-          h('button', { type: 'button', onclick: () => this.refresh() }, 'Retry'),
-        ),
-      )
+      this.#showError(error)
     }
+  }
+
+  #showError(error: unknown): void {
+    this.#shell.status.replaceChildren(
+      h(
+        'div',
+        { class: 'error-banner', role: 'alert' },
+        describeError(error),
+        ' ',
+        h('button', { type: 'button', onclick: () => this.refresh() }, 'Retry'),
+      ),
+    )
+  }
+
+  #watch(live: LiveInventory): void {
+    const failed = (error: unknown) => {
+      // Retry subscribes anew.
+      this.#stopTotals?.()
+      this.#stopItems?.()
+      this.#stopTotals = this.#stopItems = this.#watchedQuery = undefined
+      this.#showError(error)
+    }
+    if (!this.#stopTotals) {
+      const stopOverview = live.overview((overview) => {
+        this.#overview = overview
+        this.#renderStats(overview)
+        this.#renderFilters(overview)
+      }, failed)
+      const stopMovements = live.movements(RECENT_MOVEMENTS, (movements) => this.#renderMovements(movements), failed)
+      this.#stopTotals = () => {
+        stopOverview()
+        stopMovements()
+      }
+    }
+    const query = JSON.stringify(this.#query)
+    if (query === this.#watchedQuery) return
+    this.#stopItems?.()
+    this.#watchedQuery = query
+    this.#shell.status.replaceChildren(h('span', { class: 'loading' }, 'Loading…'))
+    const filters = Object.fromEntries(Object.entries(this.#query).filter(([, value]) => value)) as ItemQuery
+    this.#stopItems = live.items(
+      filters,
+      (items) => {
+        this.#shell.status.replaceChildren()
+        this.#renderItems(items)
+      },
+      failed,
+    )
   }
 
   #listenToFilters(): void {

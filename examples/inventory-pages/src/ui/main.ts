@@ -2,6 +2,7 @@ import './styles.css'
 import { openAdjustDialog } from './adjust-dialog.js'
 import { describeError } from './describe-error.js'
 import { openDetailsDialog } from './details-dialog.js'
+import { downloadBackup, openRestoreDialog } from './backup.js'
 import { downloadExport } from './download-export.js'
 import { openImportDialog } from './import-dialog.js'
 import { InventoryView } from './inventory-view.js'
@@ -28,19 +29,23 @@ async function start(shell: Shell): Promise<void> {
     return
   }
   const page = showInventory(shell, opened)
-  opened.onRemoteChange?.(() => page.refresh())
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/service-worker.js').catch(() => undefined)
   await page.refresh()
 }
 
 /** Wires the view, the toolbar and the dialogs to the opened inventory. */
-function showInventory(shell: Shell, { client }: OpenedInventory): PageContext {
+function showInventory(shell: Shell, { client, live }: OpenedInventory): PageContext {
   const toast = new Toast(shell.toast)
-  const view = new InventoryView(shell, client, {
-    adjust: (item) => openAdjustDialog(page, item),
-    edit: (item) => openItemDialog(page, item),
-    showDetails: (id) => openDetailsDialog(page, id),
-  })
+  const view = new InventoryView(
+    shell,
+    client,
+    {
+      adjust: (item) => openAdjustDialog(page, item),
+      edit: (item) => openItemDialog(page, item),
+      showDetails: (id) => openDetailsDialog(page, id),
+    },
+    live,
+  )
   const page: PageContext = {
     client,
     overview: () => view.overview,
@@ -49,6 +54,8 @@ function showInventory(shell: Shell, { client }: OpenedInventory): PageContext {
   }
   shell.exportCsv.addEventListener('click', () => downloadExport(page))
   shell.importCsv.addEventListener('click', () => openImportDialog(page))
+  shell.downloadBackup.addEventListener('click', () => downloadBackup(page))
+  shell.restoreBackup.addEventListener('click', () => openRestoreDialog(page))
   shell.addItem.addEventListener('click', () => openItemDialog(page))
   shell.mode.textContent = client.description
   shell.boot.hidden = true

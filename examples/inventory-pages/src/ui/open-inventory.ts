@@ -1,11 +1,12 @@
 import { ApiInventoryClient, type InventoryClient, InventoryRequestError, readApiResponse } from './inventory-client.js'
+import type { LiveInventory } from './live-inventory.js'
 import { askForToken } from './token-dialog.js'
 import { WriteToken } from './write-token.js'
 
-/** The inventory the page works on, and, where other tabs can change it, how to hear about it. */
+/** The inventory the page works on, and, where other tabs can change it, its data as live queries. */
 export interface OpenedInventory {
   readonly client: InventoryClient
-  readonly onRemoteChange?: (listener: () => void) => void
+  readonly live?: LiveInventory
 }
 
 /** The build made with `vite build --mode browser-only`: the static site that keeps the data in the browser. */

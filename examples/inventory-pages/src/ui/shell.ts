@@ -16,6 +16,8 @@ export interface Shell {
   readonly lowStock: HTMLButtonElement
   readonly exportCsv: HTMLButtonElement
   readonly importCsv: HTMLButtonElement
+  readonly downloadBackup: HTMLButtonElement
+  readonly restoreBackup: HTMLButtonElement
   readonly addItem: HTMLButtonElement
   readonly status: HTMLElement
   readonly items: HTMLTableSectionElement
@@ -44,6 +46,8 @@ export function findShell(document: Document): Shell {
     lowStock: find('low-stock', HTMLButtonElement),
     exportCsv: find('export-csv', HTMLButtonElement),
     importCsv: find('import-csv', HTMLButtonElement),
+    downloadBackup: find('download-backup', HTMLButtonElement),
+    restoreBackup: find('restore-backup', HTMLButtonElement),
     addItem: find('add-item', HTMLButtonElement),
     status: find('status', HTMLElement),
     items: find('items', HTMLTableSectionElement),

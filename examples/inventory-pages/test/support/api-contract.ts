@@ -9,11 +9,27 @@ export interface ApiServer {
 /** Starts a server on a fresh database; with `apiToken`, writes need that bearer token. */
 export type StartApiServer = (options: { apiToken?: string }) => Promise<ApiServer>
 
+/** What a server's storage can do beyond the common routes. */
+export interface ApiCapabilities {
+  /**
+   * `true` where `GET /api/backup` and `POST /api/restore` move whole SQLite files; otherwise what
+   * their 501 answer must say the platform offers instead.
+   */
+  readonly databaseFiles: true | { readonly instead: RegExp }
+}
+
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_HEADER = 'SQLite format 3\0'
+
 /**
  * Every route and error case of the API, run against any server: the Node server on SQLite and
  * Pages Functions on a local D1 must answer the same.
  */
-export function describeApiContract(name: string, start: StartApiServer): void {
+export function describeApiContract(
+  name: string,
+  start: StartApiServer,
+  capabilities: ApiCapabilities = { databaseFiles: true },
+): void {
   describe(`${name}: API`, () => {
     let server: ApiServer
     beforeAll(async () => {
@@ -291,12 +307,97 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       expect(missing.body.error.fields).toHaveProperty('csv')
     })
 
+    const restore = (bytes: Uint8Array<ArrayBuffer> | string, type = 'application/vnd.sqlite3') =>
+      fetch(`${server.url}/api/restore`, { method: 'POST', headers: { 'content-type': type }, body: bytes })
+    const skus = async () =>
+      ((await call('GET', '/api/items')).body.items as { sku: string }[]).map((item) => item.sku).sort()
+
+    if (capabilities.databaseFiles === true) {
+      it('downloads a backup as a SQLite file and restores it, bringing back the data of that moment', async () => {
+        await create({ sku: 'BAK-1', name: 'Kept in the backup', quantity: 4 })
+        const backup = await fetch(`${server.url}/api/backup`)
+        expect(backup.status).toBe(200)
+        expect(backup.headers.get('content-type')).toBe('application/vnd.sqlite3')
+        expect(backup.headers.get('content-disposition')).toMatch(
+          /^attachment; filename="inventory-\d{4}-\d{2}-\d{2}T\d{4}\.sqlite"$/,
+        )
+        const file = new Uint8Array(await backup.arrayBuffer())
+        expect(new TextDecoder().decode(file.subarray(0, 16))).toBe(SQLITE_HEADER)
+        const atBackup = await skus()
+        expect(atBackup).toContain('BAK-1')
+
+        await create({ sku: 'BAK-2', name: 'Made after the backup' })
+        const kept = (await call('GET', '/api/items?q=BAK-1')).body.items[0]
+        expect((await call('DELETE', `/api/items/${kept.id}`)).status).toBe(204)
+        expect(await skus()).not.toContain('BAK-1')
+
+        const restored = await restore(file)
+        expect(restored.status).toBe(200)
+        expect(await restored.json()).toMatchObject({ restored: true, items: atBackup.length })
+        expect(await skus()).toEqual(atBackup)
+        const item = (await call('GET', `/api/items/${kept.id}`)).body
+        expect(item.item).toMatchObject({ sku: 'BAK-1', quantity: 4 })
+        expect(item.movements).toMatchObject([{ delta: 4, reason: 'opening stock' }])
+        // The restored database takes writes as before.
+        const sale = await call('POST', `/api/items/${kept.id}/adjust`, { delta: -1, reason: 'sale' })
+        expect(sale.status).toBe(200)
+        expect(sale.body.item.quantity).toBe(3)
+      })
+
+      it('refuses a file that is not a SQLite database, or is damaged, with 422 and keeps the data', async () => {
+        const before = await skus()
+        const file = new Uint8Array(await (await fetch(`${server.url}/api/backup`)).arrayBuffer())
+        const damaged = file.slice()
+        damaged.fill(0xa5, 100, 4096 * 2)
+        for (const bytes of [
+          'sku,name\r\nX-1,not a database\r\n',
+          file.subarray(0, 1000),
+          file.subarray(0, file.byteLength - 4096),
+          damaged,
+          new Uint8Array(0),
+        ]) {
+          const response = await restore(bytes)
+          expect(response.status).toBe(422)
+          const body = (await response.json()) as { error: { code: string; message: string } }
+          expect(body.error.code).toBe('invalid_backup')
+          expect(body.error.message).toMatch(/^the file cannot be restored: .+\. Nothing was changed$/)
+          expect(await skus()).toEqual(before)
+        }
+      })
+
+      it('takes a backup only as a SQLite or binary body', async () => {
+        const before = await skus()
+        const file = new Uint8Array(await (await fetch(`${server.url}/api/backup`)).arrayBuffer())
+        const response = await restore(file, 'text/plain')
+        expect(response.status).toBe(415)
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type')
+        expect(await skus()).toEqual(before)
+      })
+    } else {
+      const { instead } = capabilities.databaseFiles
+      it('answers backup and restore with 501 saying what the platform offers instead, and keeps the data', async () => {
+        const before = await skus()
+        const backup = await call('GET', '/api/backup')
+        expect(backup.status).toBe(501)
+        expect(backup.body.error.code).toBe('not_implemented')
+        expect(backup.body.error.message).toMatch(instead)
+        const restored = await restore('SQLite format 3\0')
+        expect(restored.status).toBe(501)
+        const body = (await restored.json()) as { error: { code: string; message: string } }
+        expect(body.error.code).toBe('not_implemented')
+        expect(body.error.message).toMatch(instead)
+        expect(await skus()).toEqual(before)
+      })
+    }
+
     it('answers unknown routes with 404 and wrong methods with 405', async () => {
       expect((await call('GET', '/api/nothing-here')).status).toBe(404)
       expect((await call('GET', '/api/items/1/explode')).status).toBe(404)
       const wrong = await call('PUT', '/api/items')
       expect(wrong.status).toBe(405)
       expect(wrong.body.error.code).toBe('method_not_allowed')
+      expect((await call('POST', '/api/backup', {})).status).toBe(405)
+      expect((await call('GET', '/api/restore')).status).toBe(405)
     })
   })
 
@@ -327,6 +428,20 @@ export function describeApiContract(name: string, start: StartApiServer): void {
       expect(list.items).toEqual([])
       const health = (await (await fetch(`${server.url}/api/health`)).json()) as { writes_require_token: boolean }
       expect(health.writes_require_token).toBe(true)
+    })
+
+    it('refuses a restore without the right bearer token, keeping the data', async () => {
+      const before = await (await fetch(`${server.url}/api/items`)).text()
+      for (const headers of [{}, { authorization: 'Bearer wrong' }] as Record<string, string>[]) {
+        const response = await fetch(`${server.url}/api/restore`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/vnd.sqlite3', ...headers },
+          body: 'SQLite format 3\0',
+        })
+        expect(response.status).toBe(401)
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized')
+      }
+      expect(await (await fetch(`${server.url}/api/items`)).text()).toBe(before)
     })
 
     it('accepts writes with the token', async () => {
