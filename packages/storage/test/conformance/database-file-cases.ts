@@ -147,6 +147,10 @@ export function describeDatabaseFiles(harness: AdapterHarness): void {
         await source.db.insertInto('items').values(exactItems).execute()
         await importDatabase(storage, await exportDatabase(source))
         await waitFor(() => heard.some((event) => event.source === 'remote' && event.tables.includes('items')))
+        // The other tab may hear the import announced a moment before it has followed the whole
+        // replacement (seen once in Chromium on local-storage): it must get there, and then read
+        // exactly the imported rows.
+        await waitFor(async () => (await readItems(other)).length > 0)
         expect(await readItems(other)).toEqual(expectedItems)
       },
     )
