@@ -1,8 +1,9 @@
 import { type Kysely, type Migration, sql } from 'kysely'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { StorageProvider } from '../../src/index.js'
-import { createSyncClient, createSyncServer, defineMutators, type RejectedMutation } from '../../src/sync.js'
+import { createSyncClient, createSyncServer, defineMutators, type SyncServer } from '../../src/sync.js'
 import { adapterHarnesses } from '../support/adapter-harnesses.js'
+import { openSyncClient, openSyncServer } from './sync-fixtures.js'
 
 /** Hostile input and awkward schemas: what a careless or malicious user does to sync. */
 
@@ -71,26 +72,9 @@ afterEach(async () => {
   await clientHarness.cleanup()
 })
 
-async function openServer() {
-  const storage = await serverHarness.open<EdgeDB>()
-  await storage.migrate(migrations)
-  return { storage, sync: createSyncServer<EdgeDB>({ storage, mutators, tables }) }
-}
-
-async function openClient(server: { handle(request: Request): Promise<Response> }) {
-  const storage = await clientHarness.open<EdgeDB>()
-  await storage.migrate(migrations)
-  const rejected: RejectedMutation[] = []
-  const client = createSyncClient({
-    storage,
-    mutators,
-    endpoint: ENDPOINT,
-    tables,
-    fetch: (request) => server.handle(request),
-  })
-  client.onRejected((rejection) => rejected.push(rejection))
-  return { storage, client, rejected }
-}
+const setup = { migrations, mutators, tables }
+const openServer = () => openSyncServer<EdgeDB, typeof mutators>(serverHarness, setup)
+const openClient = (server: SyncServer) => openSyncClient<EdgeDB, typeof mutators>(clientHarness, setup, server)
 
 async function quoted(storage: StorageProvider<EdgeDB>, query: string) {
   const { rows } = await sql.raw<Record<string, unknown>>(query).execute(storage.db)
@@ -360,7 +344,7 @@ describe('sync clients in trouble', () => {
     const server = await openServer()
     let during: (() => Promise<void>) | undefined
     const { storage, client } = await openClient({
-      async handle(request) {
+      async handle(request: Request) {
         await during?.()
         return server.sync.handle(request)
       },
@@ -420,7 +404,7 @@ describe('sync clients in trouble', () => {
     const server = await openServer()
     let close: (() => Promise<void>) | undefined
     const { storage, client } = await openClient({
-      async handle(request) {
+      async handle(request: Request) {
         const response = await server.sync.handle(request)
         await close?.()
         return response

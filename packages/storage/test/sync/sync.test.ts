@@ -1,9 +1,10 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CheckConstraintError, StorageError, type StorageProvider } from '../../src/index.js'
 import { InPageLockManager } from '../../src/indexeddb.js'
-import { createSyncClient, createSyncServer, type RejectedMutation, type SyncServer } from '../../src/sync.js'
+import { createSyncClient, createSyncServer, type SyncServer } from '../../src/sync.js'
 import type { AdapterHarness } from '../support/adapter-harness.js'
 import { adapterHarnesses } from '../support/adapter-harnesses.js'
+import { openSyncClient, openSyncServer } from './sync-fixtures.js'
 import { type InventoryDB, migrations, mutators, snapshot, tables } from './inventory-sync.js'
 
 const ENDPOINT = 'https://inventory.test/api/sync'
@@ -33,26 +34,10 @@ for (const [name, serverHarness, clientHarness] of pairs) {
       await clientHarness.cleanup()
     })
 
-    const openServer = async () => {
-      const storage = await serverHarness.open<InventoryDB>()
-      await storage.migrate(migrations)
-      return { storage, sync: createSyncServer<InventoryDB>({ storage, mutators, tables }) }
-    }
-
-    const openClient = async (server: SyncServer, transport?: (request: Request) => Promise<Response>) => {
-      const storage = await clientHarness.open<InventoryDB>()
-      await storage.migrate(migrations)
-      const rejected: RejectedMutation[] = []
-      const client = createSyncClient({
-        storage,
-        mutators,
-        endpoint: ENDPOINT,
-        tables,
-        fetch: transport ?? ((request) => server.handle(request)),
-      })
-      client.onRejected((rejection) => rejected.push(rejection))
-      return { storage, client, rejected }
-    }
+    const setup = { migrations, mutators, tables }
+    const openServer = () => openSyncServer<InventoryDB, typeof mutators>(serverHarness, setup)
+    const openClient = (server: SyncServer, transport?: (request: Request) => Promise<Response>) =>
+      openSyncClient<InventoryDB, typeof mutators>(clientHarness, setup, server, transport)
 
     const createItem = (id: string, quantity: number) => ({ id, sku: `SKU-${id}`, name: `Item ${id}`, quantity })
 
