@@ -1,4 +1,5 @@
 import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely'
+import { quoteIdentifier } from './quote-identifier.js'
 
 /**
  * Base of drivers for engines that speak SQLite's own transaction statements (`begin`, `commit`,
@@ -38,7 +39,3 @@ export abstract class SqliteCommandDriver implements Driver {
 const BEGIN = CompiledQuery.raw('begin')
 const COMMIT = CompiledQuery.raw('commit')
 const ROLLBACK = CompiledQuery.raw('rollback')
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}

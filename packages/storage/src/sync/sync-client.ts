@@ -19,10 +19,10 @@ import {
   encodedCell,
   parseKey,
   primaryKeyJson,
-  quoteIdentifier,
   quoteString,
   type SyncedTable,
 } from './synced-tables.js'
+import { quoteIdentifier } from '../core/quote-identifier.js'
 import { schemaVersion } from './schema-version.js'
 
 /** Where a sync client stands. */

@@ -21,10 +21,10 @@ import {
   parseKey,
   primaryKeyInJson,
   primaryKeyJson,
-  quoteIdentifier,
   quoteString,
   type SyncedTable,
 } from './synced-tables.js'
+import { quoteIdentifier } from '../core/quote-identifier.js'
 import { schemaVersion } from './schema-version.js'
 
 /** Options of {@link createSyncServer}. */

@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { StorageError } from '../core/errors.js'
+import { quoteIdentifier } from '../core/quote-identifier.js'
+
 import { fromWire } from './sync-protocol.js'
 
 /** A table kept in sync: its columns in order and which of them form the primary key. */
@@ -67,11 +69,6 @@ function checkName(name: string, adapter: string): void {
   if (typeof name !== 'string' || name === '' || name.startsWith(SYNC_PREFIX) || name.includes('"')) {
     throw new StorageError('INVALID_PARAMETER', `cannot sync table ${JSON.stringify(name)}`, { adapter })
   }
-}
-
-/** `"name"`, quoted as an SQL identifier. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 /** `'text'`, quoted as an SQL string literal. */

@@ -2,6 +2,7 @@ import { type CompiledQuery, CompiledQuery as Query, DropTableNode, type Kysely,
 import { MigrationError } from '../../core/errors.js'
 import type { MigrationBatchWrap } from '../../core/storage-engine.js'
 import { writtenTables } from '../../core/written-tables.js'
+import { quoteIdentifier } from '../../core/quote-identifier.js'
 
 interface ForeignKey {
   readonly child: string
@@ -69,8 +70,8 @@ export async function keepReferencingRows(
   const before: CompiledQuery[] = [Query.raw('pragma defer_foreign_keys = on')]
   const after: CompiledQuery[] = []
   for (const [index, table] of kept.entries()) {
-    const copy = quote(`${KEPT_TABLE_PREFIX}${index}`)
-    const target = quote(table)
+    const copy = quoteIdentifier(`${KEPT_TABLE_PREFIX}${index}`)
+    const target = quoteIdentifier(table)
     const definition = await db
       .selectFrom('sqlite_master')
       .select('sql')
@@ -84,7 +85,7 @@ export async function keepReferencingRows(
       )
     }
     const columns = (await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db)).rows.map(
-      (row) => quote(row.name),
+      (row) => quoteIdentifier(row.name),
     )
     before.push(Query.raw(`create table ${copy} as select rowid as ${KEPT_ROWID}, * from ${target}`))
     // Rows the cascade deleted come back whole; the others were never touched.
@@ -97,7 +98,7 @@ export async function keepReferencingRows(
       (key) =>
         key.child === table && deleted.has(key.parent) && key.onDelete !== 'CASCADE' && CHANGES_CHILD.has(key.onDelete),
     )
-    const assignments = [...new Set(nulled.map((key) => quote(key.column)))].map(
+    const assignments = [...new Set(nulled.map((key) => quoteIdentifier(key.column)))].map(
       (column) => `${column} = (select ${column} from ${copy} where ${copy}.${KEPT_ROWID} = ${target}.rowid)`,
     )
     if (assignments.length > 0) {
@@ -182,10 +183,6 @@ function unquote(identifier: string): string {
   if (first === '"') return identifier.slice(1, -1).replaceAll('""', '"')
   if (first === '`' || first === '[') return identifier.slice(1, -1)
   return identifier
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`
 }
 
 function list(tables: Iterable<string>): string {

@@ -1,5 +1,6 @@
 import { StorageError } from '../../core/errors.js'
 import type { BetterSqliteDatabase } from './better-sqlite-database.js'
+import { quoteIdentifier } from '../../core/quote-identifier.js'
 
 interface SchemaObject {
   type: 'table' | 'index' | 'trigger' | 'view'
@@ -74,7 +75,8 @@ function replaceSchemaAndRows(
   after: SchemaObject[],
 ): void {
   for (const type of ['view', 'trigger', 'table'] as const) {
-    for (const object of before) if (object.type === type) run(target, `drop ${type} if exists ${quote(object.name)}`)
+    for (const object of before)
+      if (object.type === type) run(target, `drop ${type} if exists ${quoteIdentifier(object.name)}`)
   }
   const hasSequence = (database: BetterSqliteDatabase) =>
     database.prepare(`select 1 from sqlite_master where name = 'sqlite_sequence'`).all([]).length > 0
@@ -90,13 +92,13 @@ function replaceSchemaAndRows(
 
 function copyRows(source: BetterSqliteDatabase, target: BetterSqliteDatabase, table: string): void {
   const columns = (source.prepare(`select name from pragma_table_info(?)`).all([table]) as { name: string }[]).map(
-    (column) => quote(column.name),
+    (column) => quoteIdentifier(column.name),
   )
-  const read = source.prepare(`select ${columns.join(', ')} from ${quote(table)}`)
+  const read = source.prepare(`select ${columns.join(', ')} from ${quoteIdentifier(table)}`)
   read.raw?.(true)
   read.safeIntegers?.(true)
   const write = target.prepare(
-    `insert into ${quote(table)} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    `insert into ${quoteIdentifier(table)} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
   )
   for (const row of read.iterate([])) write.run(row as unknown[])
 }
@@ -111,10 +113,6 @@ function schemaObjects(database: BetterSqliteDatabase): SchemaObject[] {
 
 function run(database: BetterSqliteDatabase, sql: string): void {
   database.prepare(sql).run([])
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`
 }
 
 function reason(error: unknown): string {
