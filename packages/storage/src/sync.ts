@@ -12,4 +12,10 @@ export {
   type SyncClientOptions,
   type SyncStatus,
 } from './sync/sync-client.js'
-export { createSyncServer, type SyncServer, type SyncServerOptions } from './sync/sync-server.js'
+export {
+  type CompactOptions,
+  type CompactResult,
+  createSyncServer,
+  type SyncServer,
+  type SyncServerOptions,
+} from './sync/sync-server.js'

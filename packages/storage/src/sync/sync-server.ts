@@ -48,6 +48,28 @@ export interface SyncServerOptions<DB> {
 export interface SyncServer {
   /** Answers one sync request: applies its mutations, then returns the changes the client lacks. */
   handle(request: Request): Promise<Response>
+  /**
+   * Shortens the change log to its newest `keep` entries. Clients whose cursor is older than what
+   * is left get every row on their next sync (a full reset, their pending work rebased on top);
+   * clients that kept up are not affected. Run it on a schedule (a Cron Trigger, a timer).
+   *
+   * @throws {StorageError} `INVALID_PARAMETER` when `keep` is not a positive safe integer.
+   */
+  compact(options: CompactOptions): Promise<CompactResult>
+}
+
+/** Options of {@link SyncServer.compact}. */
+export interface CompactOptions {
+  /** Change-log entries to keep, newest first: at least 1, so the log keeps its position. */
+  keep: number
+}
+
+/** What {@link SyncServer.compact} did. */
+export interface CompactResult {
+  /** Entries removed. */
+  removed: number
+  /** The oldest position left: clients with a cursor before it get a full reset. */
+  oldestKept: number | null
 }
 
 const CHANGES = '_sync_changes'
@@ -55,6 +77,8 @@ const CLIENTS = '_sync_clients'
 const REJECTIONS = '_sync_rejections'
 const GUARD = '_sync_guard'
 const ALREADY_APPLIED = '_sync_already_applied'
+/** Change-log entries one compaction statement removes at most. */
+const COMPACT_SLICE = 10_000
 
 /**
  * The server end of sync: one endpoint that takes each client's mutations (push), replays them
@@ -210,7 +234,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
   }
 
   async function pull(synced: readonly SyncedTable[], body: SyncRequestBody): Promise<SyncResponseBody> {
-    const [clientRow, rejectionRows, cursorRow, changedRows, tagRow] = await storage.batch([
+    const [clientRow, rejectionRows, cursorRow, changedRows, tagRow, oldestRow] = await storage.batch([
       db.selectFrom(CLIENTS).select('last_mutation_id').where('client_id', '=', body.clientId),
       db
         .selectFrom(REJECTIONS)
@@ -230,6 +254,7 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
         .selectFrom(CHANGES)
         .select('tag')
         .where('seq', '=', body.cursor ?? 0),
+      db.selectFrom(CHANGES).select((eb) => eb.fn.min('seq').as('seq')),
     ])
     const lastMutationId = Number(
       (clientRow?.rows[0] as { last_mutation_id?: number } | undefined)?.last_mutation_id ?? 0,
@@ -242,10 +267,15 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
     const cursor = Number(last?.seq ?? 0)
     const cursorTag = last?.tag ?? null
     const tagAtClientCursor = (tagRow?.rows[0] as { tag?: string } | undefined)?.tag ?? null
+    const oldest = Number((oldestRow?.rows[0] as { seq?: number | null } | undefined)?.seq ?? 0)
     // A client with no cursor, or one this log does not know (the server's database was replaced or
-    // restored from an older copy: its entry at that position is another, or missing), starts over.
+    // restored from an older copy: its entry at that position is another, or missing; or compaction
+    // removed it), starts over. So does one that read nothing yet when entries it needs were removed.
     const reset =
-      body.cursor === null || body.cursor > cursor || (body.cursor > 0 && tagAtClientCursor !== body.cursorTag)
+      body.cursor === null ||
+      body.cursor > cursor ||
+      (body.cursor > 0 && tagAtClientCursor !== body.cursorTag) ||
+      (body.cursor === 0 && oldest > 1)
     const changes = reset ? await everyRow(synced) : await changedRowsOf(synced, changedRows?.rows ?? [])
     return { protocol: SYNC_PROTOCOL_VERSION, lastMutationId, rejected, cursor, cursorTag, reset, changes }
   }
@@ -303,7 +333,48 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
     )
   }
 
+  async function compact({ keep }: CompactOptions): Promise<CompactResult> {
+    if (!Number.isSafeInteger(keep) || keep < 1) {
+      throw new StorageError('INVALID_PARAMETER', `compact needs keep to be a positive integer, not ${String(keep)}`, {
+        adapter,
+      })
+    }
+    await tables()
+    const newest = await db
+      .selectFrom(CHANGES)
+      .select('seq')
+      .orderBy('seq', 'desc')
+      .offset(keep - 1)
+      .limit(1)
+      .executeTakeFirst()
+    let removed = 0
+    if (newest) {
+      // In slices, so no single statement outgrows D1's limits on a long log.
+      const boundary = Number(newest.seq)
+      for (;;) {
+        const slice = await db
+          .selectFrom(CHANGES)
+          .select('seq')
+          .where('seq', '<', boundary)
+          .orderBy('seq')
+          .offset(COMPACT_SLICE - 1)
+          .limit(1)
+          .executeTakeFirst()
+        const upTo = slice ? Math.min(Number(slice.seq) + 1, boundary) : boundary
+        const result = await db.deleteFrom(CHANGES).where('seq', '<', upTo).executeTakeFirst()
+        removed += Number(result.numDeletedRows)
+        if (upTo === boundary) break
+      }
+    }
+    const oldest = await db
+      .selectFrom(CHANGES)
+      .select((eb) => eb.fn.min('seq').as('seq'))
+      .executeTakeFirst()
+    return { removed, oldestKept: oldest?.seq == null ? null : Number(oldest.seq) }
+  }
+
   return {
+    compact,
     async handle(request: Request): Promise<Response> {
       try {
         if (request.method !== 'POST') return errorResponse(405, 'method_not_allowed', 'send sync requests with POST')

@@ -14,9 +14,10 @@ import { type InventoryDB, migrations, mutators, snapshot, tables } from './inve
 /**
  * Seeded random runs of five clients against one server: random mutations, clients going offline
  * and back, answers lost after the server applied a push, pushes sent twice or replayed late,
- * tabs killed between their local commit and their push, and server restarts. After healing and
- * a final sync every replica must equal the server, stock must never be negative, each item's
- * quantity must equal the sum of its movements, and no mutation may have been applied twice.
+ * tabs killed between their local commit and their push, server restarts and change-log
+ * compactions. After healing and a final sync every replica must equal the server, stock must
+ * never be negative, each item's quantity must equal the sum of its movements, and no mutation
+ * may have been applied twice.
  *
  * `SYNC_SEEDS` runs more seeds (CI runs a few); `SYNC_SEED` replays one. A failure prints its seed
  * and the shortest list of steps found that still fails.
@@ -37,6 +38,7 @@ type Step =
   | { kind: 'offline' | 'online' | 'loseAnswer' | 'duplicatePush' | 'killTab'; client: number }
   | { kind: 'replayOldPush'; index: number }
   | { kind: 'restartServer' }
+  | { kind: 'compact'; keep: number }
 
 /** A small deterministic generator (mulberry32). */
 function random(seed: number) {
@@ -84,8 +86,10 @@ function generate(seed: number): Step[] {
       steps.push({ kind: 'killTab', client })
     } else if (roll < 0.97) {
       steps.push({ kind: 'replayOldPush', index: rng.int(1000) })
-    } else {
+    } else if (roll < 0.985) {
       steps.push({ kind: 'restartServer' })
+    } else {
+      steps.push({ kind: 'compact', keep: 1 + rng.int(5) })
     }
   }
   return steps
@@ -208,6 +212,9 @@ async function run(serverHarness: AdapterHarness, steps: readonly Step[]): Promi
         case 'restartServer':
           serverStorage = await reopen(serverHarness, serverStorage)
           server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
+          break
+        case 'compact':
+          await server.compact({ keep: step.keep })
           break
       }
     }

@@ -33,7 +33,7 @@ export async function openSyncServer<DB, M extends Mutators<DB>>(harness: Adapte
 export async function openSyncClient<DB, M extends Mutators<DB>>(
   harness: AdapterHarness,
   setup: SyncSetup<DB, M>,
-  server: SyncServer,
+  server: Pick<SyncServer, 'handle'>,
   transport?: (request: Request) => Promise<Response>,
 ) {
   const storage: StorageProvider<DB> = await harness.open<DB>()

@@ -74,7 +74,8 @@ afterEach(async () => {
 
 const setup = { migrations, mutators, tables }
 const openServer = () => openSyncServer<EdgeDB, typeof mutators>(serverHarness, setup)
-const openClient = (server: SyncServer) => openSyncClient<EdgeDB, typeof mutators>(clientHarness, setup, server)
+const openClient = (server: Pick<SyncServer, 'handle'>) =>
+  openSyncClient<EdgeDB, typeof mutators>(clientHarness, setup, server)
 
 async function quoted(storage: StorageProvider<EdgeDB>, query: string) {
   const { rows } = await sql.raw<Record<string, unknown>>(query).execute(storage.db)

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CheckConstraintError, StorageError, type StorageProvider } from '../../src/index.js'
 import { InPageLockManager } from '../../src/indexeddb.js'
@@ -179,6 +180,74 @@ for (const [name, serverHarness, clientHarness] of pairs) {
       await pull.sync()
       expect((await snapshot(storage.db)).items[0]?.quantity).toBe(3)
       expect((await snapshot(server.storage.db)).items[0]?.quantity).toBe(3)
+    })
+
+    it('compacts the change log: clients that kept up go on incrementally, those left behind get every row', async () => {
+      const server = await openServer()
+      const resets: boolean[] = []
+      const watched = (request: Request) =>
+        server.sync.handle(request).then(async (response) => {
+          resets.push(((await response.clone().json()) as { reset: boolean }).reset)
+          return response
+        })
+      const early = await openClient(server.sync, watched) // syncs once on an empty log: cursor 0
+      const current = await openClient(server.sync, watched)
+      const behind = await openClient(server.sync, watched)
+      await early.client.sync()
+      await current.client.mutate.createItem(createItem('a', 5))
+      await current.client.mutate.createItem(createItem('b', 5))
+      await current.client.sync()
+      await behind.client.sync()
+
+      // What the client left behind misses: a sale, a deleted item, a new one; and it sells offline.
+      await current.client.mutate.adjust({ movementId: 'm1', itemId: 'a', delta: -1, note: 'sale' })
+      await current.client.mutate.createItem(createItem('c', 2))
+      await current.client.sync()
+      await server.storage.db.deleteFrom('items').where('id', '=', 'b').execute()
+      await current.client.sync()
+      await behind.client.mutate.adjust({ movementId: 'm2', itemId: 'a', delta: -1, note: 'sale' })
+
+      const logLength = async () =>
+        Number(
+          (
+            await (server.storage.db as unknown as Kysely<any>)
+              .selectFrom('_sync_changes')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
+      const before = await logLength()
+      const result = await server.sync.compact({ keep: 1 })
+      expect(result.removed).toBe(before - 1)
+      expect(await logLength()).toBe(1)
+      expect(result.oldestKept).toBeGreaterThan(1)
+      expect(await server.sync.compact({ keep: 1 })).toEqual({ removed: 0, oldestKept: result.oldestKept })
+
+      resets.length = 0
+      await behind.client.sync()
+      await current.client.sync()
+      await early.client.sync()
+      expect(resets).toEqual([true, false, true])
+      const truth = await snapshot(server.storage.db)
+      expect(truth.items.map((item) => [item.id, item.quantity])).toEqual([
+        ['a', 3],
+        ['c', 2],
+      ])
+      for (const replica of [current, behind, early]) expect(await snapshot(replica.storage.db)).toEqual(truth)
+
+      // After the reset, the client that was behind follows incrementally again.
+      resets.length = 0
+      await server.storage.db.updateTable('items').set({ name: 'Renamed' }).where('id', '=', 'c').execute()
+      await behind.client.sync()
+      expect(resets).toEqual([false])
+      expect(await snapshot(behind.storage.db)).toEqual(await snapshot(server.storage.db))
+    })
+
+    it('refuses to compact the change log to nothing, with a typed error', async () => {
+      const server = await openServer()
+      for (const keep of [0, -1, 1.5, Number.NaN]) {
+        await expect(server.sync.compact({ keep })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
+      }
     })
 
     it('refuses a client on another schema with a typed error, and changes nothing', async () => {
