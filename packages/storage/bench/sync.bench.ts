@@ -1,11 +1,12 @@
 // Sync figures: the initial pull of 10,000 items into an empty IndexedDB client (fake-indexeddb
 // in Node), a push of 1,000 queued mutations, and a round trip with nothing to do; against a
-// SQLite server and a D1 server on Miniflare (reached through Miniflare's Node proxy, so each D1
-// call costs more than inside workerd).
+// SQLite server in this process and a D1 server running inside workerd (Miniflare's real D1,
+// reached through its binding as in production; each request crosses from Node to workerd once).
+import { fileURLToPath } from 'node:url'
+import { bundleWorker } from '@inventory/testing/worker-bundle'
 import { IDBFactory } from 'fake-indexeddb'
 import type { Kysely } from 'kysely'
 import { Miniflare } from 'miniflare'
-import { d1Adapter } from '../src/d1.js'
 import { createStorage, type StorageProvider } from '../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../src/indexeddb.js'
 import { sqliteAdapter } from '../src/sqlite.js'
@@ -17,33 +18,77 @@ const ITEMS = 10_000
 const SALES = 1_000
 const ENDPOINT = 'https://inventory.test/api/sync'
 
+/** A sync server under test: filled with `ITEMS` items, answering sync requests. */
+interface BenchServer {
+  readonly name: string
+  handle(request: Request): Promise<Response>
+  /** Rows in the change log plus the sum of clients' last mutation ids: any server write moves it. */
+  writes(): Promise<number>
+  close(): Promise<void>
+}
+
 export async function runSyncBenchmark(): Promise<SyncBenchRow[]> {
-  const miniflare = new Miniflare({
-    modules: true,
-    script: 'export default { fetch() { return new Response("") } }',
-    d1Databases: ['DB'],
-  })
-  try {
-    const servers: [string, () => Promise<StorageProvider<InventoryDB>>][] = [
-      ['sqlite (better-sqlite3, memory)', () => createStorage<InventoryDB>({ adapters: sqliteAdapter() })],
-      [
-        'd1 (Miniflare, via its Node proxy)',
-        async () =>
-          createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
-      ],
-    ]
-    const results: SyncBenchRow[] = []
-    for (const [name, open] of servers) results.push(await measure(name, await open()))
-    return results
-  } finally {
-    await miniflare.dispose()
+  const results: SyncBenchRow[] = []
+  for (const open of [openSqliteServer, openD1Server]) {
+    const server = await open()
+    try {
+      results.push(await measure(server))
+    } finally {
+      await server.close()
+    }
+  }
+  return results
+}
+
+async function openSqliteServer(): Promise<BenchServer> {
+  const storage = await createStorage<InventoryDB>({ adapters: sqliteAdapter() })
+  await storage.migrate(migrations)
+  await seed(storage.db)
+  const sync = createSyncServer<InventoryDB>({ storage, mutators, tables })
+  return {
+    name: 'sqlite (better-sqlite3, memory, in this process)',
+    handle: (request) => sync.handle(request),
+    writes: () => serverWrites(storage),
+    close: () => storage.close(),
   }
 }
 
-async function measure(name: string, serverStorage: StorageProvider<InventoryDB>): Promise<SyncBenchRow> {
-  await serverStorage.migrate(migrations)
-  await seed(serverStorage.db)
-  const server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
+async function openD1Server(): Promise<BenchServer> {
+  const miniflare = new Miniflare({
+    modules: true,
+    script: await bundleWorker(fileURLToPath(new URL('./sync-server-worker.ts', import.meta.url))),
+    compatibilityDate: '2026-04-01',
+    d1Databases: ['DB'],
+  })
+  const seeded = await miniflare.dispatchFetch(`http://bench.test/seed?items=${ITEMS}`)
+  if (!seeded.ok) throw new Error(`seeding the D1 server answered ${seeded.status}: ${await seeded.text()}`)
+  const database = await miniflare.getD1Database('DB')
+  return {
+    name: 'd1 (Miniflare, server inside workerd)',
+    async handle(request) {
+      const answer = await miniflare.dispatchFetch(request.url, {
+        method: request.method,
+        headers: { 'content-type': request.headers.get('content-type') ?? 'application/json' },
+        body: await request.text(),
+      })
+      return new Response(await answer.text(), {
+        status: answer.status,
+        headers: { 'content-type': answer.headers.get('content-type') ?? 'application/json' },
+      })
+    },
+    async writes() {
+      const row = await database
+        .prepare(
+          'select (select count(*) from _sync_changes) + (select coalesce(sum(last_mutation_id), 0) from _sync_clients) as n',
+        )
+        .first<{ n: number }>()
+      return Number(row?.n ?? 0)
+    },
+    close: () => miniflare.dispose(),
+  }
+}
+
+async function measure(server: BenchServer): Promise<SyncBenchRow> {
   let requests = 0
   let serverMs = 0
   const transport = async (request: Request) => {
@@ -75,18 +120,17 @@ async function measure(name: string, serverStorage: StorageProvider<InventoryDB>
   const push1000Requests = requests
   const serverMsPerMutation = serverMs / SALES
 
-  const changesBefore = await changeCount(serverStorage)
+  const writesBefore = await server.writes()
   requests = 0
   started = performance.now()
   await client.sync()
   const idleRoundTripMs = performance.now() - started
   const idleRequests = requests
-  const idleServerWrites = (await changeCount(serverStorage)) - changesBefore
+  const idleServerWrites = (await server.writes()) - writesBefore
 
   await storage.close()
-  await serverStorage.close()
   return {
-    server: name,
+    server: server.name,
     initialPullMs,
     push1000Ms,
     push1000Requests,
@@ -113,8 +157,7 @@ async function seed(db: Kysely<InventoryDB>): Promise<void> {
   }
 }
 
-/** Rows in the change log: any write by the server to a synced table or to sync's own tables adds some. */
-async function changeCount(storage: StorageProvider<InventoryDB>): Promise<number> {
+async function serverWrites(storage: StorageProvider<InventoryDB>): Promise<number> {
   const db = storage.db as unknown as Kysely<any>
   const [changes, clients] = await Promise.all([
     db
@@ -126,7 +169,7 @@ async function changeCount(storage: StorageProvider<InventoryDB>): Promise<numbe
       .select((eb) => eb.fn.sum<number>('last_mutation_id').as('sum'))
       .executeTakeFirstOrThrow(),
   ])
-  return Number(changes.count) + Number(clients.sum)
+  return Number(changes.count) + Number(clients.sum ?? 0)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

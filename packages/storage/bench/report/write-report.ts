@@ -182,7 +182,7 @@ function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
     '',
     '## sync (an IndexedDB client on fake-indexeddb in Node)',
     '',
-    'The initial pull brings 10,000 items into an empty client; the push sends 1,000 queued sales and pulls their effects back; the idle round trip is a sync with nothing to do. The D1 server is reached through Miniflare’s Node proxy, which costs far more per statement than D1 inside workerd.',
+    'The initial pull brings 10,000 items into an empty client; the push sends 1,000 queued sales and pulls their effects back; the idle round trip is a sync with nothing to do. The D1 server runs inside workerd on Miniflare’s D1, reached through its binding as in production; its server time includes one hop from Node to workerd per request.',
     '',
     '| server | initial pull ms | push of 1,000 ms | requests | server ms per mutation | idle round trip ms | idle requests | idle server writes |',
     '|---|---|---|---|---|---|---|---|',
