@@ -1,7 +1,8 @@
 // Sync figures: the initial pull of 10,000 items into an empty IndexedDB client (fake-indexeddb
 // in Node), a push of 1,000 queued mutations, and a round trip with nothing to do; against a
 // SQLite server and a D1 server on Miniflare (reached through Miniflare's Node proxy, so each D1
-// call costs more than inside workerd).
+// call costs more than inside workerd). `runChromiumSyncBenchmark` times the initial pull into a
+// client on Chromium's real IndexedDB, against the same servers.
 import { IDBFactory } from 'fake-indexeddb'
 import type { Kysely } from 'kysely'
 import { Miniflare } from 'miniflare'
@@ -10,14 +11,95 @@ import { createStorage, type StorageProvider } from '../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../src/indexeddb.js'
 import { sqliteAdapter } from '../src/sqlite.js'
 import { createSyncClient, createSyncServer } from '../src/sync.js'
-import type { SyncBenchRow } from './measure.js'
+import { startPageServer } from '../test/e2e/page-server.js'
+import type { ChromiumSyncPullRow, SyncBenchRow } from './measure.js'
+import type { PagePull } from './sync-pull.bench.js'
 import { type InventoryDB, migrations, mutators, tables } from '../test/sync/inventory-sync.js'
 
 const ITEMS = 10_000
 const SALES = 1_000
 const ENDPOINT = 'https://inventory.test/api/sync'
 
+/** Initial pulls into a Chromium client per server: the first (cold) and these many more. */
+const CHROMIUM_PULLS = 5
+
 export async function runSyncBenchmark(): Promise<SyncBenchRow[]> {
+  return withServers(async (name, open) => measure(name, await open()))
+}
+
+/**
+ * The initial pull of 10,000 items into an empty client on Chromium's real IndexedDB, against each
+ * server: the page's requests to the endpoint are answered in Node by the sync server, so the time
+ * is the client's (request, JSON, apply, commit to IndexedDB) plus the server's, without a network.
+ */
+export async function runChromiumSyncBenchmark(): Promise<{ rows: ChromiumSyncPullRow[]; chromium: string }> {
+  const pageServer = await startPageServer(new URL('.', import.meta.url))
+  try {
+    const rows = await withServers(async (name, open) => {
+      const serverStorage = await open()
+      await serverStorage.migrate(migrations)
+      await seed(serverStorage.db)
+      const server = createSyncServer<InventoryDB>({ storage: serverStorage, mutators, tables })
+      const page = await pageServer.browser.newPage()
+      let serverMs = 0
+      let responseBytes = 0
+      await page.route(ENDPOINT, async (route) => {
+        const request = route.request()
+        const started = performance.now()
+        const response = await server.handle(
+          new Request(request.url(), {
+            method: request.method(),
+            headers: await request.allHeaders(),
+            body: request.postData(),
+          }),
+        )
+        const body = Buffer.from(await response.arrayBuffer())
+        serverMs += performance.now() - started
+        responseBytes += body.byteLength
+        const headers: Record<string, string> = {}
+        response.headers.forEach((value, key) => {
+          headers[key] = value
+        })
+        await route.fulfill({ status: response.status, headers, body })
+      })
+      await page.goto(`${pageServer.url}/sync.html`)
+      await page.waitForFunction(() => 'initialPull' in globalThis)
+      const pulls: { ms: number; serverMs: number }[] = []
+      for (let round = 0; round <= CHROMIUM_PULLS; round++) {
+        serverMs = 0
+        responseBytes = 0
+        const pull = await page.evaluate(
+          (endpoint) =>
+            (globalThis as unknown as { initialPull: (endpoint: string) => Promise<PagePull> }).initialPull(endpoint),
+          ENDPOINT,
+        )
+        if (pull.state !== 'idle' || pull.items !== ITEMS) {
+          throw new Error(`the Chromium client ended ${pull.state} with ${pull.items} items instead of ${ITEMS}`)
+        }
+        pulls.push({ ms: pull.ms, serverMs })
+      }
+      await page.close()
+      await serverStorage.close()
+      const [cold, ...warm] = pulls as [{ ms: number; serverMs: number }, ...{ ms: number; serverMs: number }[]]
+      return {
+        server: name,
+        coldPullMs: cold.ms,
+        medianPullMs: median(warm.map((pull) => pull.ms)),
+        medianServerMs: median(warm.map((pull) => pull.serverMs)),
+        responseBytes,
+        pulls: warm.length,
+      }
+    })
+    return { rows, chromium: pageServer.browser.version() }
+  } finally {
+    await pageServer.close()
+  }
+}
+
+/** Runs `measure` against a SQLite server and a D1 server on Miniflare, each a new database. */
+async function withServers<T>(
+  measure: (name: string, open: () => Promise<StorageProvider<InventoryDB>>) => Promise<T>,
+): Promise<T[]> {
   const miniflare = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response("") } }',
@@ -32,12 +114,20 @@ export async function runSyncBenchmark(): Promise<SyncBenchRow[]> {
           createStorage<InventoryDB>({ adapters: d1Adapter({ database: await miniflare.getD1Database('DB') }) }),
       ],
     ]
-    const results: SyncBenchRow[] = []
-    for (const [name, open] of servers) results.push(await measure(name, await open()))
+    const results: T[] = []
+    for (const [name, open] of servers) results.push(await measure(name, open))
     return results
   } finally {
     await miniflare.dispose()
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 async function measure(name: string, serverStorage: StorageProvider<InventoryDB>): Promise<SyncBenchRow> {
@@ -131,4 +221,5 @@ async function changeCount(storage: StorageProvider<InventoryDB>): Promise<numbe
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.table(await runSyncBenchmark())
+  console.table((await runChromiumSyncBenchmark()).rows)
 }
