@@ -447,6 +447,9 @@ async function applyTableChanges(tx: Transaction<any>, table: SyncedTable, chang
   let run: (readonly WireValue[])[] = []
   let runIsJson = true
   for (const row of upserts) {
+    if (!Array.isArray(row) || row.length !== columns.length) {
+      throw new StorageError('QUERY_FAILED', 'the server sent a row sync cannot read', { adapter: 'sync' })
+    }
     const json = row.every((value, index) => travelsAsJson(value, numeric[index] === true))
     if (run.length > 0 && (json !== runIsJson || (json && run.length === JSON_ROWS_PER_STATEMENT))) {
       await (runIsJson ? writeJson(run) : writeBound(run))

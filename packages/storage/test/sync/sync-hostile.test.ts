@@ -302,6 +302,34 @@ describe('sync of awkward values and schemas', () => {
     expect(inserts[0]).toContain('json_each')
   })
 
+  it('refuses a pull whose row lacks a value, and keeps what it had', async () => {
+    const server = await openServer()
+    await sql`insert into pairs (a, b, value) values ('kept', 1, 'old')`.execute(server.storage.db)
+    let cut = false
+    const storage = await browserClientHarness.open<EdgeDB>()
+    await storage.migrate(migrations)
+    const client = createSyncClient({
+      storage,
+      mutators,
+      endpoint: ENDPOINT,
+      tables,
+      // A proxy that drops the last value of each row of the second answer.
+      fetch: async (request) => {
+        const response = await server.sync.handle(request)
+        if (!cut) return response
+        const body = await response.json()
+        for (const changes of body.changes) changes.upserts = changes.upserts.map((row: unknown[]) => row.slice(0, -1))
+        return new Response(JSON.stringify(body), { status: response.status, headers: response.headers })
+      },
+    })
+    expect((await client.sync()).state).toBe('idle')
+    await sql`insert into pairs (a, b, value) values ('new', 1, 'lost')`.execute(server.storage.db)
+    cut = true
+    const status = await client.sync()
+    expect(status.state).toBe('error')
+    expect(await quoted(storage, 'select a, value from pairs')).toEqual([{ a: 'kept', value: 'old' }])
+  })
+
   // Known limit: JSON cannot tell 5 from 5.0, and better-sqlite3 binds every JavaScript number as a
   // real, so an integer in a column without a declared type arrives on a sqlite client as 5.0.
   // Typed columns (INTEGER, REAL, NUMERIC, TEXT) are unaffected: their affinity restores the type.
