@@ -46,7 +46,9 @@ export async function startPageServer(root: URL, routes: PageServerRoutes = {}):
                   }),
                 )
                 outgoing.statusCode = response.status
-                response.headers.forEach((value, name) => outgoing.setHeader(name, value))
+                response.headers.forEach((value, name) => {
+                  outgoing.setHeader(name, value)
+                })
                 outgoing.end(Buffer.from(await response.arrayBuffer()))
               })
             })
