@@ -78,6 +78,8 @@ export interface BenchmarkRun {
   readonly localStorage: readonly BenchResult[] | { readonly skipped: string }
   /** Sync: initial pull, a 1,000-mutation push and an idle round trip, per server. */
   readonly sync: readonly SyncBenchRow[]
+  /** Sync's initial pull into a client in Chromium, absent with a reason when no Chromium was found. */
+  readonly syncChromium: readonly ChromiumSyncPullRow[] | { readonly skipped: string }
   /** Package versions measured, by package name. */
   readonly versions: Readonly<Record<string, string>>
 }
@@ -92,6 +94,21 @@ export interface SyncBenchRow {
   readonly idleRoundTripMs: number
   readonly idleRequests: number
   readonly idleServerWrites: number
+}
+
+/** The initial pull of 10,000 items into an empty IndexedDB client in Chromium, against one server. */
+export interface ChromiumSyncPullRow {
+  readonly server: string
+  /** The first pull of the page: code not optimised yet. */
+  readonly coldPullMs: number
+  /** The median of the pulls after it, each into a new client database. */
+  readonly medianPullMs: number
+  /** The server's share of those pulls (reading its tables and writing the answer). */
+  readonly medianServerMs: number
+  /** The size of the server's answer. */
+  readonly responseBytes: number
+  /** How many pulls the median is of. */
+  readonly pulls: number
 }
 
 /**

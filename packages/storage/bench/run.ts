@@ -8,7 +8,7 @@ import { type BenchResult, printResults } from './measure.js'
 import { runBrowserBenchmarks } from './run-browser-bench.js'
 import { writeBenchmarkReport } from './report/write-report.js'
 import { runSqliteBenchmarks, runSqliteInsertScaling } from './sqlite.bench.js'
-import { runSyncBenchmark } from './sync.bench.js'
+import { runChromiumSyncBenchmark, runSyncBenchmark } from './sync.bench.js'
 
 const sqlite = await runSqliteBenchmarks()
 printResults('sqlite adapter vs better-sqlite3', sqlite)
@@ -49,8 +49,14 @@ const localStorage = await runBrowserIfPossible('local-storage')
 if ('skipped' in localStorage) console.log(`\nlocal-storage benchmarks skipped: ${localStorage.skipped}`)
 else console.table(localStorage)
 
+const syncChromium = findChromium()
+  ? (await runChromiumSyncBenchmark()).rows
+  : { skipped: 'no Chromium found (set CHROMIUM_PATH)' }
+console.log('\nsync: initial pull of 10,000 items into an IndexedDB client in Chromium')
+console.table(syncChromium)
+
 writeBenchmarkReport(
-  { sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, sync, versions },
+  { sqlite, sqliteInsertScaling, d1, d1InsertScaling, browser, localStorage, sync, syncChromium, versions },
   new URL('../../../docs/', import.meta.url),
 )
 console.log('\nwrote docs/benchmarks.md')

@@ -15,7 +15,7 @@ export {
   type CopyReport,
   copyData,
 } from './core/copy-data.js'
-export { exportDatabase, importDatabase } from './core/database-file.js'
+export { type ExportDatabaseOptions, exportDatabase, importDatabase } from './core/database-file.js'
 export {
   CheckConstraintError,
   ConstraintError,

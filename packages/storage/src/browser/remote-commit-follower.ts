@@ -20,6 +20,8 @@ export interface FollowedDatabase {
 export class RemoteCommitFollower {
   readonly #listeners = new Set<(tables: readonly string[]) => void>()
   #followed: FollowedDatabase | undefined
+  /** The store version the tab opened with: every commit up to it was in the tab's first read. */
+  #openedVersion = 0
   #closed = false
 
   /** Calls `listener` with the tables of each commit another tab announces, once caught up. */
@@ -33,6 +35,7 @@ export class RemoteCommitFollower {
   /** Starts listening on the database's channel, which `close()` closes. */
   follow(database: FollowedDatabase): void {
     this.#followed = database
+    this.#openedVersion = database.session.version
     database.channel?.addEventListener('message', this.#onMessage)
   }
 
@@ -46,7 +49,11 @@ export class RemoteCommitFollower {
 
   readonly #onMessage = (event: { data: unknown }): void => {
     const announcement = parseAnnouncement(event.data)
-    if (announcement) void this.#catchUpWith(announcement.version, announcement.tables)
+    // An announcement can arrive after the tab opened with its commit: browsers queue localStorage's
+    // storage events as tasks, and deliver them to a frame that did not exist at the write. Reporting
+    // it would tell listeners of a change they cannot see, and before the commit they wait for.
+    if (announcement && announcement.version > this.#openedVersion)
+      void this.#catchUpWith(announcement.version, announcement.tables)
   }
 
   async #catchUpWith(version: number, tables: readonly string[]): Promise<void> {

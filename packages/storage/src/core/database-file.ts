@@ -24,13 +24,33 @@ interface ProviderFileConnection extends DatabaseConnection {
   announce(tables: readonly string[]): void
 }
 
+/** Options of {@link exportDatabase}. */
+export interface ExportDatabaseOptions {
+  /**
+   * An empty database to copy into where the adapter has no file to hand out (`d1`,
+   * `durable-object`): a provider whose adapter exports files, such as `sqliteAdapter()` (memory) in
+   * Node, or `indexedDbAdapter`/`localStorageAdapter` on a throwaway name in a browser. The schema
+   * and every row are copied into it, and its file is returned. It is the caller's to close (it then
+   * holds the copy) and serves one export. Passing it is what lets a Worker bundle stay free of any
+   * engine: the core never loads one by itself. Ignored where the adapter has a file of its own.
+   */
+  readonly scratch?: StorageProvider<any>
+}
+
 /**
  * Reads the whole database as a standard SQLite file, the format the `sqlite3` command line,
- * better-sqlite3 and every SQLite open. Works on `sqlite`, `indexeddb` and `local-storage`; on `d1`
- * it throws {@link UnsupportedOperationError} (export D1 with `wrangler d1 export`, or copy it into a
- * `sqlite` provider with `copyData` and export that). Waits for the transaction under way, if any.
+ * better-sqlite3 and every SQLite open. Works on `sqlite`, `indexeddb` and `local-storage` directly.
+ * `d1` and `durable-object` have no file a program can read; there the database is copied into the
+ * empty `options.scratch` database first (tables, rows with their rowids and exact values,
+ * `sqlite_sequence`, then indexes, views and triggers; D1's internal `_cf_*` tables left out), and
+ * that copy's file is returned. Without a scratch database they throw
+ * {@link UnsupportedOperationError} (`wrangler d1 export` exports D1 from outside). A D1 database
+ * is read statement by statement, so writes made during the export may be only partly in it; a
+ * Durable Object's is read in one transaction. Virtual tables (FTS) cannot be copied and are
+ * refused. Waits for the transaction under way, if any.
  *
  * @param storage - the provider to read
+ * @param options - the scratch database to copy into where the adapter has no file
  * @returns the file's bytes, a copy of its own; the file is in rollback-journal mode, whatever mode the database uses
  * @example
  * ```ts
@@ -39,8 +59,42 @@ interface ProviderFileConnection extends DatabaseConnection {
  * const file = await exportDatabase(storage)
  * const link = URL.createObjectURL(new Blob([file], { type: 'application/vnd.sqlite3' }))
  * ```
+ * @example
+ * From D1 in a Node script (wrangler's `getPlatformProxy`, or Miniflare), through an in-memory
+ * `sqlite` database:
+ * ```ts
+ * import { createStorage, exportDatabase } from '@inventory/storage'
+ * import { d1Adapter } from '@inventory/storage/d1'
+ * import { sqliteAdapter } from '@inventory/storage/sqlite'
+ *
+ * const d1 = await createStorage({ adapters: d1Adapter({ database: env.DB }) })
+ * const scratch = await createStorage({ adapters: sqliteAdapter() })
+ * const file = await exportDatabase(d1, { scratch })
+ * await scratch.close()
+ * ```
  */
-export function exportDatabase(storage: StorageProvider<any>): Promise<Uint8Array<ArrayBuffer>> {
+export async function exportDatabase(
+  storage: StorageProvider<any>,
+  options: ExportDatabaseOptions = {},
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { scratch } = options
+  if (scratch !== undefined && !(await hasDatabaseFile(storage))) {
+    if (scratch === storage) {
+      throw new StorageError('INVALID_PARAMETER', 'exportDatabase: the scratch database must be another provider', {
+        adapter: storage.adapter,
+      })
+    }
+    if (!(await hasDatabaseFile(scratch))) {
+      throw new UnsupportedOperationError(
+        `exporting through a scratch database needs one whose adapter exports files, and ${scratch.adapter} does not; pass an empty sqlite (memory) or browser provider`,
+        { adapter: storage.adapter },
+      )
+    }
+    // Loaded on first use: bundles of apps that never export through a copy leave it out.
+    const { copyIntoScratch } = await import('./copy-into-scratch.js')
+    await copyIntoScratch(storage, scratch)
+    return exportDatabase(scratch)
+  }
   return withDatabaseFile(storage, 'export', async (file) => toRollbackJournalMode(await file.exportDatabase()))
 }
 
@@ -50,7 +104,7 @@ export function exportDatabase(storage: StorageProvider<any>): Promise<Uint8Arra
  * database, or is damaged, is refused with a `StorageError` of code `CORRUPT_STORAGE`. The import
  * is announced like a commit that wrote every table of the old and the new database (`onChange`,
  * live queries, other tabs). Run `migrate()` afterwards to bring a file made by an older version of
- * the application up to date. Works where {@link exportDatabase} does.
+ * the application up to date. Works on `sqlite`, `indexeddb` and `local-storage`.
  *
  * @param storage - the provider whose database is replaced
  * @param bytes - the SQLite file, e.g. from {@link exportDatabase} or `sqlite3 app.db .dump | ...`
@@ -70,6 +124,14 @@ export function importDatabase(storage: StorageProvider<any>, bytes: Uint8Array)
   })
 }
 
+/** Whether the provider's adapter can hand out and replace its database as a file. */
+function hasDatabaseFile(storage: StorageProvider<any>): Promise<boolean> {
+  return storage.db.getExecutor().provideConnection(async (connection) => {
+    const provided = connection as Partial<ProviderFileConnection>
+    return typeof provided.databaseFile === 'function' && provided.databaseFile() !== undefined
+  })
+}
+
 async function withDatabaseFile<T>(
   storage: StorageProvider<any>,
   operation: 'export' | 'import',
@@ -80,7 +142,9 @@ async function withDatabaseFile<T>(
     const file = typeof provided.databaseFile === 'function' ? provided.databaseFile() : undefined
     if (!file) {
       throw new UnsupportedOperationError(
-        `${operation}ing a SQLite file is not supported by this adapter; copy the data with copyData() instead`,
+        operation === 'export'
+          ? 'exporting a SQLite file is not supported by this adapter by itself: pass exportDatabase an empty scratch database to copy into ({ scratch }), or copy the data with copyData()'
+          : 'importing a SQLite file is not supported by this adapter; copy the data with copyData() instead',
         { adapter: storage.adapter },
       )
     }

@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { type Kysely, type OnConflictBuilder, sql, type Transaction } from 'kysely'
 import { StorageError, UnsupportedOperationError } from '../core/errors.js'
 import { browserLockManager, type WebLockManager } from '../browser/tab-coordination.js'
 import type { StorageProvider } from '../core/storage-provider.js'
@@ -12,6 +12,7 @@ import {
   type SyncRequestBody,
   type SyncResponseBody,
   type WireTableChanges,
+  type WireValue,
 } from './sync-protocol.js'
 import {
   decodeCell,
@@ -397,30 +398,81 @@ async function undoOptimisticChanges(tx: Transaction<any>, tables: ReadonlyMap<s
   await tx.deleteFrom(UNDO).execute()
 }
 
+/** Rows of a pull written by one statement as one JSON text (see {@link applyTableChanges}). */
+const JSON_ROWS_PER_STATEMENT = 5000
+/** Rows per statement where each value is bound on its own, well within every engine's limit. */
+const BOUND_VALUES_PER_STATEMENT = 900
+/** A UTF-16 surrogate without its pair: JSON would carry it, and SQLite would store other text. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * Writes the server's rows of one table, in the server's order. Binding values one by one is what
+ * costs most in the WASM engine (each string is copied into its memory on its own), so runs of rows
+ * whose values JSON carries exactly, as SQLite reads JSON (text without NUL or lone surrogates,
+ * integers within 2^53, null), go as ONE bound JSON text per statement, unpacked by `json_each`;
+ * other rows (reals, blobs, larger integers, such text) bind each value as before.
+ */
 async function applyTableChanges(tx: Transaction<any>, table: SyncedTable, changes: WireTableChanges): Promise<void> {
   for (const key of changes.deletes) await deleteByKey(tx, table, key.map(checkedValue))
   if (changes.upserts.length === 0) return
   const updated = table.columns.filter((column) => !table.primaryKey.includes(column))
-  // Chunks well within every engine's limit of bound parameters.
-  const rowsPerStatement = Math.max(1, Math.floor(900 / changes.columns.length))
-  for (let start = 0; start < changes.upserts.length; start += rowsPerStatement) {
-    const rows = changes.upserts
-      .slice(start, start + rowsPerStatement)
-      .map((values) =>
-        Object.fromEntries(changes.columns.map((column, index) => [column, checkedValue(values[index])])),
-      )
+  const upsert = (oc: OnConflictBuilder<any, any>) => {
+    const target = oc.columns(table.primaryKey as string[])
+    if (updated.length === 0) return target.doNothing()
+    return target.doUpdateSet(
+      Object.fromEntries(updated.map((column) => [column, sql.ref(`excluded.${column}`)])) as never,
+    )
+  }
+  const { columns, upserts } = changes
+  const boundPerStatement = Math.max(1, Math.floor(BOUND_VALUES_PER_STATEMENT / columns.length))
+  const writeJson = async (rows: readonly (readonly WireValue[])[]) => {
+    const unpacked = columns.map((_, index) => sql`value ->> ${sql.raw(String(index))}`)
     await tx
       .insertInto(table.name)
-      .values(rows)
-      .onConflict((oc) => {
-        const target = oc.columns(table.primaryKey as string[])
-        if (updated.length === 0) return target.doNothing()
-        return target.doUpdateSet(
-          Object.fromEntries(updated.map((column) => [column, sql.ref(`excluded.${column}`)])) as never,
-        )
-      })
+      .columns(columns as string[])
+      // `where true` tells SQLite's parser that `on conflict` belongs to the insert, not to a join.
+      .expression(sql`select ${sql.join(unpacked)} from json_each(${JSON.stringify(rows)}) where true`)
+      .onConflict(upsert)
       .execute()
   }
+  const writeBound = async (rows: readonly (readonly WireValue[])[]) => {
+    for (let start = 0; start < rows.length; start += boundPerStatement) {
+      const values = rows
+        .slice(start, start + boundPerStatement)
+        .map((row) => Object.fromEntries(columns.map((column, index) => [column, checkedValue(row[index])])))
+      await tx.insertInto(table.name).values(values).onConflict(upsert).execute()
+    }
+  }
+  const numeric = columns.map((column) => table.numericColumns.has(column))
+  let run: (readonly WireValue[])[] = []
+  let runIsJson = true
+  for (const row of upserts) {
+    if (!Array.isArray(row) || row.length !== columns.length) {
+      throw new StorageError('QUERY_FAILED', 'the server sent a row sync cannot read', { adapter: 'sync' })
+    }
+    const json = row.every((value, index) => travelsAsJson(value, numeric[index] === true))
+    if (run.length > 0 && (json !== runIsJson || (json && run.length === JSON_ROWS_PER_STATEMENT))) {
+      await (runIsJson ? writeJson(run) : writeBound(run))
+      run = []
+    }
+    if (!json) for (const value of row) checkedValue(value)
+    runIsJson = json
+    run.push(row)
+  }
+  if (run.length > 0) await (runIsJson ? writeJson(run) : writeBound(run))
+}
+
+/**
+ * Whether SQLite's `->>` gives back exactly what binding the value would store. A number only
+ * where the column's affinity decides the storage class (a JSON number has none of its own: `5.0`
+ * is read back as the integer 5, and engines bind numbers differently) and within 2^53; text only
+ * without what JSON or SQLite's JSON reader would change (NUL, lone surrogates).
+ */
+function travelsAsJson(value: unknown, numericColumn: boolean): boolean {
+  if (value === null) return true
+  if (typeof value === 'number') return numericColumn && Number.isSafeInteger(value)
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value)
+  return false
 }
 
 function checkedValue(value: unknown): unknown {

@@ -9,6 +9,11 @@ export interface SyncedTable {
   readonly name: string
   readonly columns: readonly string[]
   readonly primaryKey: readonly string[]
+  /**
+   * The columns of INTEGER, REAL or NUMERIC affinity, which store a number the same whether it is
+   * bound as an integer or as a real (SQLite's affinity rules, from the declared type).
+   */
+  readonly numericColumns: ReadonlySet<string>
 }
 
 /**
@@ -57,9 +62,23 @@ export async function describeSyncedTables(
         { adapter },
       )
     }
-    described.push({ name, columns: rows.map((row) => row.name), primaryKey })
+    described.push({
+      name,
+      columns: rows.map((row) => row.name),
+      primaryKey,
+      numericColumns: new Set(rows.filter((row) => hasNumericAffinity(row.type)).map((row) => row.name)),
+    })
   }
   return described
+}
+
+/** SQLite's affinity rules (in their order): INTEGER, REAL or NUMERIC rather than TEXT or BLOB. */
+function hasNumericAffinity(declaredType: string): boolean {
+  const type = declaredType.toUpperCase()
+  if (type.includes('INT')) return true
+  if (type.includes('CHAR') || type.includes('CLOB') || type.includes('TEXT')) return false
+  if (type.includes('BLOB') || type === '') return false
+  return true
 }
 
 /** Sync's own tables and triggers start with this; application tables must not. */

@@ -10,17 +10,52 @@ export interface PageServer {
   close(): Promise<void>
 }
 
+/** Handlers of requests to paths the page server answers itself, by path (e.g. `/api/sync`). */
+export type PageServerRoutes = Readonly<Record<string, (request: Request) => Promise<Response>>>
+
 /**
  * Serves `root` with Vite (as an application using this library would be served) and launches Chromium.
  *
  * @param root - the directory holding the pages' HTML
+ * @param routes - requests the server answers with a handler of its own, same-origin with the pages
  */
-export async function startPageServer(root: URL): Promise<PageServer> {
+export async function startPageServer(root: URL, routes: PageServerRoutes = {}): Promise<PageServer> {
   const rootPath = fileURLToPath(root)
   const server = await createServer({
     root: rootPath,
     configFile: false,
     logLevel: 'error',
+    plugins: [
+      {
+        name: 'page-server-routes',
+        configureServer(vite) {
+          for (const [path, handle] of Object.entries(routes)) {
+            vite.middlewares.use(path, (incoming, outgoing) => {
+              const chunks: Buffer[] = []
+              incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+              incoming.on('end', async () => {
+                const headers = new Headers()
+                for (const [name, value] of Object.entries(incoming.headers)) {
+                  if (typeof value === 'string') headers.set(name, value)
+                }
+                const response = await handle(
+                  new Request(`http://127.0.0.1${incoming.originalUrl ?? path}`, {
+                    method: incoming.method ?? 'GET',
+                    headers,
+                    ...(incoming.method === 'POST' ? { body: Buffer.concat(chunks) } : {}),
+                  }),
+                )
+                outgoing.statusCode = response.status
+                response.headers.forEach((value, name) => {
+                  outgoing.setHeader(name, value)
+                })
+                outgoing.end(Buffer.from(await response.arrayBuffer()))
+              })
+            })
+          }
+        },
+      },
+    ],
     // What an application needs for sqlite-wasm: keep it out of dependency pre-bundling.
     optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
     server: { host: '127.0.0.1', port: 0, fs: { allow: [searchForWorkspaceRoot(rootPath)] } },

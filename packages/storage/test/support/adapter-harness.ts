@@ -51,6 +51,12 @@ export interface AdapterHarness {
    * stores a file or pages the test can reach.
    */
   reopenDamaged?<DB>(provider: StorageProvider<any>): Promise<StorageProvider<DB>>
+  /**
+   * An empty provider of an adapter that exports files, in the runtime the harness runs in: the
+   * scratch database `exportDatabase` copies into where the adapter has no file. Absent where the
+   * runtime has no such engine (workerd). Cleaned up with the rest.
+   */
+  openScratch?<DB>(): Promise<StorageProvider<DB>>
   /** Closes every provider opened since the last cleanup and deletes their databases; after each test. */
   cleanup(): Promise<void>
   /** Cleans up, then stops what the harness keeps between databases (D1's Miniflare); after the last test. */
@@ -86,6 +92,8 @@ export interface HarnessDefinition {
   readonly damageable?: boolean
   /** Makes a new, empty database. */
   newDatabase(): HarnessDatabase | Promise<HarnessDatabase>
+  /** An adapter on a new, empty database that exports files, for {@link AdapterHarness.openScratch}. */
+  scratchAdapter?(): StorageAdapter
   /** Stops what databases share; called once, by `dispose()`. */
   dispose?(): unknown
 }
@@ -166,6 +174,19 @@ export function defineHarness(definition: HarnessDefinition): AdapterHarness {
             const open = ownerOf(provider)
             if (!open.database.tabAdapter) throw new Error(`${name} syncs tabs but its databases give no tabAdapter`)
             return openOn<DB>(open, open.database.tabAdapter(open.options))
+          },
+        }
+      : {}),
+    ...(definition.scratchAdapter
+      ? {
+          async openScratch<DB>() {
+            const open: OpenDatabase = {
+              database: { adapter: () => definition.scratchAdapter?.() as StorageAdapter },
+              options: {},
+              providers: [],
+            }
+            databases.push(open)
+            return openOn<DB>(open, open.database.adapter({}))
           },
         }
       : {}),

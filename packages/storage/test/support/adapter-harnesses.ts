@@ -65,6 +65,8 @@ export const adapterHarnesses = {
         // Each open takes a new binding to the database, so a reopen reads what D1 stored.
         return { adapter: async (options) => d1Adapter({ ...options, database: await reconnect() }) }
       },
+      // What a Node script exporting D1 (through wrangler's platform proxy) has at hand.
+      scratchAdapter: () => sqliteAdapter(),
       dispose: () => pool.dispose(),
     })
   },

@@ -83,7 +83,11 @@ function replaceSchemaAndRows(
   if (hasSequence(target)) run(target, 'delete from sqlite_sequence')
   for (const object of after) if (object.type === 'table' && object.sql) run(target, object.sql)
   for (const object of after) if (object.type === 'table') copyRows(source, target, object.name)
-  if (hasSequence(source)) copyRows(source, target, 'sqlite_sequence')
+  if (hasSequence(source)) {
+    // Copying rows into AUTOINCREMENT tables has given them counters; the file's replace them.
+    run(target, 'delete from sqlite_sequence')
+    copyRows(source, target, 'sqlite_sequence')
+  }
   for (const type of ['index', 'trigger', 'view'] as const) {
     for (const object of after) if (object.type === type && object.sql) run(target, object.sql)
   }
@@ -91,9 +95,15 @@ function replaceSchemaAndRows(
 }
 
 function copyRows(source: BetterSqliteDatabase, target: BetterSqliteDatabase, table: string): void {
-  const columns = (source.prepare(`select name from pragma_table_info(?)`).all([table]) as { name: string }[]).map(
-    (column) => quoteIdentifier(column.name),
+  const names = (source.prepare(`select name from pragma_table_info(?)`).all([table]) as { name: string }[]).map(
+    (column) => column.name,
   )
+  // Rows keep their rowids (a table without an INTEGER PRIMARY KEY has no other copy of them),
+  // under whichever of its names no column shadows.
+  const [listed] = source.prepare(`select wr from pragma_table_list(?)`).all([table]) as { wr: number }[]
+  const lowerNames = new Set(names.map((name) => name.toLowerCase()))
+  const rowid = listed?.wr ? undefined : ['rowid', '_rowid_', 'oid'].find((name) => !lowerNames.has(name))
+  const columns = [...(rowid ? [rowid] : []), ...names].map(quoteIdentifier)
   const read = source.prepare(`select ${columns.join(', ')} from ${quoteIdentifier(table)}`)
   read.raw?.(true)
   read.safeIntegers?.(true)
