@@ -21,8 +21,9 @@ export async function startPageServer(root: URL): Promise<PageServer> {
     root: rootPath,
     configFile: false,
     logLevel: 'error',
-    // What an application needs for sqlite-wasm: keep it out of dependency pre-bundling.
-    optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+    // What an application needs for sqlite-wasm (and the benchmarks' wa-sqlite): keep it out of
+    // dependency pre-bundling, which would move the module away from its .wasm.
+    optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite'] },
     server: { host: '127.0.0.1', port: 0, fs: { allow: [searchForWorkspaceRoot(rootPath)] } },
   })
   await server.listen()
