@@ -1,5 +1,13 @@
 import type { PreparedStatement } from '@sqlite.org/sqlite-wasm'
-import { type CompiledQuery, type DatabaseConnection, type QueryResult, SelectQueryNode } from 'kysely'
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  DeleteQueryNode,
+  InsertQueryNode,
+  type QueryResult,
+  SelectQueryNode,
+  UpdateQueryNode,
+} from 'kysely'
 import { type DatabaseFileConnection, databasePageSize } from '../core/database-file.js'
 import { StorageError } from '../core/errors.js'
 import { writtenTables } from '../core/written-tables.js'
@@ -46,19 +54,37 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
       statement = database.prepare(query.sql)
     }
     if (inAutocommit && (!database.isReadOnly(statement) || STARTS_TRANSACTION.test(query.sql))) {
-      await session.begin()
+      // One insert, update or delete can run again if it turns out to have run on an old state, so
+      // it need not catch up first (see WriteSession); anything else (a transaction, a schema
+      // change, raw SQL) catches up before it runs.
+      await session.begin({ catchUp: !runsAgainSafely(query) })
     }
-    let result: QueryResult<unknown> | undefined
-    let failure: unknown
+    let outcome = this.#runStatement(statement, query)
+    if (outcome.failure !== undefined && session.writing && (await session.catchUpWithinWrite())) {
+      // It failed on an old state (a row another tab has since deleted, say): run it on the new one.
+      database.forgetCachedPages()
+      outcome = this.#runStatement(statement, query)
+    }
+    if (session.writing && database.inAutocommit && (await session.finish()) === 'stale') {
+      database.forgetCachedPages()
+      outcome = this.#runStatement(statement, query)
+      await session.finish()
+    }
+    if (outcome.failure !== undefined) throw outcome.failure
+    return outcome.result as QueryResult<R>
+  }
+
+  #runStatement(
+    statement: PreparedStatement,
+    query: CompiledQuery,
+  ): { result?: QueryResult<unknown>; failure?: unknown } {
     try {
-      result = database.run(statement, query.parameters)
-      if (session.writing) session.noteWritten(writtenTables(query))
+      const result = this.#database.run(statement, query.parameters)
+      if (this.#session.writing) this.#session.noteWritten(writtenTables(query))
+      return { result }
     } catch (error) {
-      failure = asCorruptStorageError(this.#adapter, error)
+      return { failure: asCorruptStorageError(this.#adapter, error) }
     }
-    if (session.writing && database.inAutocommit) await session.finish()
-    if (failure !== undefined) throw failure
-    return result as QueryResult<R>
   }
 
   close(): void {
@@ -128,6 +154,12 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
     if (!SelectQueryNode.is(query.query)) throw new Error('only select queries can be streamed')
     return this.#database.stream(query.sql, query.parameters, chunkSize) as AsyncIterableIterator<QueryResult<R>>
   }
+}
+
+/** Whether the query is one insert, update or delete built with Kysely, which may run a second time. */
+function runsAgainSafely(query: CompiledQuery): boolean {
+  const node = query.query
+  return InsertQueryNode.is(node) || UpdateQueryNode.is(node) || DeleteQueryNode.is(node)
 }
 
 /**

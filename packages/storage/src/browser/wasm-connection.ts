@@ -61,6 +61,18 @@ export class WasmConnection {
     return connection
   }
 
+  /**
+   * Drops SQLite's page cache (`pragma shrink_memory`), so that it reads every page from the file
+   * again. Needed after a write's pages were put back and another tab's loaded in their place: both
+   * writes may have moved the file change counter to the same number, and SQLite, which checks that
+   * counter to tell whether its cache is still valid, would otherwise keep the pages of its own
+   * undone write. Only between statements.
+   */
+  forgetCachedPages(): void {
+    this.#handle()
+    this.#database.exec('pragma shrink_memory')
+  }
+
   /** Whether no transaction is open. */
   get inAutocommit(): boolean {
     return this.#sqlite.capi.sqlite3_get_autocommit(this.#handle()) !== 0
