@@ -4,6 +4,7 @@ import { StorageError } from '../core/errors.js'
 import { StatementCache } from '../core/statement-cache.js'
 import type { MemoryFile } from './memory-file.js'
 import { MemoryVfs } from './memory-vfs.js'
+import { WasmValues } from './wasm-values.js'
 import type { WasmSqlite } from './wasm-sqlite.js'
 
 /** Options of {@link WasmConnection.open}. */
@@ -31,6 +32,7 @@ export class WasmConnection {
   readonly #fileName: string
   readonly #database: Database
   readonly #statements: StatementCache<PreparedStatement>
+  readonly #values: WasmValues
   #closed = false
 
   private constructor(sqlite: WasmSqlite, vfs: MemoryVfs, fileName: string, adapter: string) {
@@ -40,6 +42,7 @@ export class WasmConnection {
     this.#adapter = adapter
     this.#database = new sqlite.oo1.DB({ filename: fileName, flags: 'c', vfs: vfs.name })
     const database = this.#database
+    this.#values = new WasmValues(sqlite)
     this.#statements = new StatementCache({
       capacity: STATEMENT_CACHE_SIZE,
       prepare: (sql) => database.prepare(sql),
@@ -96,7 +99,7 @@ export class WasmConnection {
       this.#bind(statement, parameters)
       if (statement.columnCount > 0) {
         const rows: unknown[] = []
-        while (statement.step()) rows.push(statement.get({}))
+        while (statement.step()) rows.push(this.#values.row(statement))
         return { rows }
       }
       // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete,
@@ -127,7 +130,7 @@ export class WasmConnection {
       this.#bind(statement, parameters)
       let rows: unknown[] = []
       while (statement.step()) {
-        rows.push(statement.get({}))
+        rows.push(this.#values.row(statement))
         if (rows.length >= chunkSize) {
           yield { rows }
           rows = []
@@ -144,6 +147,7 @@ export class WasmConnection {
     this.#closed = true
     this.#statements.clear()
     this.#database.close()
+    this.#values.dispose()
     this.#vfs.unregister(this.#fileName)
   }
 
@@ -157,10 +161,11 @@ export class WasmConnection {
   /**
    * Binds parameters as better-sqlite3 and D1 do. sqlite-wasm binds every integral number outside
    * 32 bits as a 64-bit integer, which wraps silently beyond 2^63 (1e21 became 3875820019684212700);
-   * an integral number beyond 2^53 is a double anyway, so it is bound as one.
+   * an integral number beyond 2^53 is a double anyway, so it is bound as one. {@link WasmValues}
+   * binds the common values that way itself; anything else goes through sqlite-wasm's `bind`.
    */
   #bind(statement: PreparedStatement, parameters: readonly unknown[]): void {
-    if (parameters.length === 0) return
+    if (parameters.length === 0 || this.#values.bind(statement, parameters)) return
     statement.bind(parameters as BindingSpec)
     const { capi } = this.#sqlite
     for (let index = 0; index < parameters.length; index++) {
