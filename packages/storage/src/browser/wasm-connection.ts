@@ -4,7 +4,7 @@ import { StorageError } from '../core/errors.js'
 import { StatementCache } from '../core/statement-cache.js'
 import type { MemoryFile } from './memory-file.js'
 import { MemoryVfs } from './memory-vfs.js'
-import { WasmValues } from './wasm-values.js'
+import { RawStatements } from './raw-statements.js'
 import type { WasmSqlite } from './wasm-sqlite.js'
 
 /** Options of {@link WasmConnection.open}. */
@@ -32,7 +32,7 @@ export class WasmConnection {
   readonly #fileName: string
   readonly #database: Database
   readonly #statements: StatementCache<PreparedStatement>
-  readonly #values: WasmValues
+  readonly #raw: RawStatements
   #closed = false
 
   private constructor(sqlite: WasmSqlite, vfs: MemoryVfs, fileName: string, adapter: string) {
@@ -42,7 +42,7 @@ export class WasmConnection {
     this.#adapter = adapter
     this.#database = new sqlite.oo1.DB({ filename: fileName, flags: 'c', vfs: vfs.name })
     const database = this.#database
-    this.#values = new WasmValues(sqlite)
+    this.#raw = new RawStatements(sqlite)
     this.#statements = new StatementCache({
       capacity: STATEMENT_CACHE_SIZE,
       prepare: (sql) => database.prepare(sql),
@@ -78,7 +78,7 @@ export class WasmConnection {
 
   /** Whether no transaction is open. */
   get inAutocommit(): boolean {
-    return this.#sqlite.capi.sqlite3_get_autocommit(this.#handle()) !== 0
+    return this.#raw.inAutocommit(this.#handle())
   }
 
   /** The statement for `sql`, kept for reuse: run it before preparing another. */
@@ -88,7 +88,7 @@ export class WasmConnection {
   }
 
   isReadOnly(statement: PreparedStatement): boolean {
-    return this.#sqlite.capi.sqlite3_stmt_readonly(statement.pointer as number) !== 0
+    return this.#raw.isReadOnly(statement)
   }
 
   /** Runs a statement to its end: its rows, or the affected-row count and last insert rowid. */
@@ -97,15 +97,15 @@ export class WasmConnection {
     const handle = this.#handle()
     try {
       this.#bind(statement, parameters)
-      if (statement.columnCount > 0) {
+      if (this.#raw.columnCount(statement) > 0) {
         const rows: unknown[] = []
-        while (statement.step()) rows.push(this.#values.row(statement))
+        while (this.#raw.step(statement, handle)) rows.push(this.#raw.row(statement))
         return { rows }
       }
       // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete,
       // so a statement that changed nothing (a schema statement) reports 0 instead.
       const before = capi.sqlite3_total_changes(handle)
-      statement.step()
+      this.#raw.step(statement, handle)
       const changed = capi.sqlite3_total_changes(handle) !== before
       return {
         rows: [],
@@ -113,7 +113,7 @@ export class WasmConnection {
         insertId: BigInt(capi.sqlite3_last_insert_rowid(handle)),
       }
     } finally {
-      statement.resetNoThrow(true)
+      this.#raw.reset(statement)
     }
   }
 
@@ -130,7 +130,7 @@ export class WasmConnection {
       this.#bind(statement, parameters)
       let rows: unknown[] = []
       while (statement.step()) {
-        rows.push(this.#values.row(statement))
+        rows.push(this.#raw.row(statement))
         if (rows.length >= chunkSize) {
           yield { rows }
           rows = []
@@ -147,7 +147,7 @@ export class WasmConnection {
     this.#closed = true
     this.#statements.clear()
     this.#database.close()
-    this.#values.dispose()
+    this.#raw.dispose()
     this.#vfs.unregister(this.#fileName)
   }
 
@@ -161,11 +161,11 @@ export class WasmConnection {
   /**
    * Binds parameters as better-sqlite3 and D1 do. sqlite-wasm binds every integral number outside
    * 32 bits as a 64-bit integer, which wraps silently beyond 2^63 (1e21 became 3875820019684212700);
-   * an integral number beyond 2^53 is a double anyway, so it is bound as one. {@link WasmValues}
+   * an integral number beyond 2^53 is a double anyway, so it is bound as one. {@link RawStatements}
    * binds the common values that way itself; anything else goes through sqlite-wasm's `bind`.
    */
   #bind(statement: PreparedStatement, parameters: readonly unknown[]): void {
-    if (parameters.length === 0 || this.#values.bind(statement, parameters)) return
+    if (parameters.length === 0 || this.#raw.bind(statement, parameters)) return
     statement.bind(parameters as BindingSpec)
     const { capi } = this.#sqlite
     for (let index = 0; index < parameters.length; index++) {

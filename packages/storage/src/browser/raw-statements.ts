@@ -1,6 +1,9 @@
 import type { PreparedStatement } from '@sqlite.org/sqlite-wasm'
 import type { WasmSqlite } from './wasm-sqlite.js'
 
+/** `sqlite3_step` answers: a row is ready, or the statement has finished. */
+const ROW = 100
+const DONE = 101
 /** SQLite's fundamental column types, as `sqlite3_column_type` answers. */
 const INTEGER = 1
 const FLOAT = 2
@@ -13,6 +16,11 @@ const TRANSIENT = -1
 
 /** The raw WASM exports used here: numbers and pointers in, numbers and pointers out. */
 interface SqliteExports {
+  sqlite3_step(statement: number): number
+  sqlite3_reset(statement: number): number
+  sqlite3_clear_bindings(statement: number): number
+  sqlite3_stmt_readonly(statement: number): number
+  sqlite3_get_autocommit(database: number): number
   sqlite3_bind_parameter_count(statement: number): number
   sqlite3_bind_null(statement: number, index: number): number
   sqlite3_bind_int(statement: number, index: number, value: number): number
@@ -37,18 +45,21 @@ interface ColumnNames {
   readonly names: readonly string[]
 }
 
+/** Up to this many bytes, ASCII text is converted by a loop instead of TextEncoder/TextDecoder. */
+const SHORT_TEXT = 64
 const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1
 
 /**
- * Binds parameters and reads rows through sqlite-wasm's raw exports, the hot path of every query.
- * sqlite-wasm's object API does the same with checks and conversions on every call (it decodes
- * every column name from WASM memory for every row); here column names are decoded once per
- * compile of a statement, and strings and blobs go through one reused buffer. Values come out as
- * the object API gives them: integers as numbers, as bigint only beyond 2^53; text as strings;
- * blobs as Uint8Array copies; NULL as null.
+ * Runs prepared statements through sqlite-wasm's raw exports, the hot path of every query.
+ * sqlite-wasm's object API and its `capi` wrappers do the same with checks, conversions and a
+ * scoped allocation on every call (and decode every column name from WASM memory for every row);
+ * here column names are decoded once per compile of a statement, and strings and blobs go through
+ * one reused buffer. Values come out as the object API gives them: integers as numbers, as bigint
+ * only beyond 2^53; text as strings; blobs as Uint8Array copies; NULL as null. Errors are thrown
+ * as the object API throws them.
  */
-export class WasmValues {
+export class RawStatements {
   readonly #sqlite: WasmSqlite
   readonly #exports: SqliteExports
   readonly #names = new WeakMap<PreparedStatement, ColumnNames>()
@@ -61,6 +72,42 @@ export class WasmValues {
   constructor(sqlite: WasmSqlite) {
     this.#sqlite = sqlite
     this.#exports = sqlite.wasm.exports as SqliteExports
+  }
+
+  /**
+   * Steps `statement`: true when a row is ready, false when it has finished; throws SQLite's error.
+   *
+   * @param statement - a prepared statement
+   * @param database - the connection's handle, for the error message
+   */
+  step(statement: PreparedStatement, database: number): boolean {
+    const result = this.#exports.sqlite3_step(statement.pointer as number)
+    if (result === ROW) return true
+    if (result === DONE) return false
+    this.#sqlite.oo1.DB.checkRc(database, result)
+    throw new Error(`sqlite3_step answered ${result}`)
+  }
+
+  /** Resets `statement` and clears its bindings, ignoring the error a failed step already threw. */
+  reset(statement: PreparedStatement): void {
+    const pointer = statement.pointer as number
+    this.#exports.sqlite3_clear_bindings(pointer)
+    this.#exports.sqlite3_reset(pointer)
+  }
+
+  /** Whether `statement` leaves the database unchanged. */
+  isReadOnly(statement: PreparedStatement): boolean {
+    return this.#exports.sqlite3_stmt_readonly(statement.pointer as number) !== 0
+  }
+
+  /** How many columns `statement` returns (0 for a statement returning no rows). */
+  columnCount(statement: PreparedStatement): number {
+    return this.#exports.sqlite3_column_count(statement.pointer as number)
+  }
+
+  /** Whether no transaction is open on the connection `database`. */
+  inAutocommit(database: number): boolean {
+    return this.#exports.sqlite3_get_autocommit(database) !== 0
   }
 
   /**
@@ -138,7 +185,7 @@ export class WasmValues {
       case TEXT: {
         const text = exports.sqlite3_column_text(pointer, index)
         const bytes = exports.sqlite3_column_bytes(pointer, index)
-        return this.#decoder.decode(this.#sqlite.wasm.heap8u().subarray(text, text + bytes))
+        return this.#decode(this.#sqlite.wasm.heap8u(), text, bytes)
       }
       case BLOB: {
         const blob = exports.sqlite3_column_blob(pointer, index)
@@ -165,12 +212,39 @@ export class WasmValues {
     return names
   }
 
-  /** Writes `text` as UTF-8 into the buffer; returns its length in bytes. */
+  /**
+   * Decodes UTF-8 text. A short ASCII string, the usual key or code, is built directly: a
+   * `TextDecoder` call costs more than the loop.
+   */
+  #decode(heap: Uint8Array, start: number, length: number): string {
+    if (length <= SHORT_TEXT) {
+      let text = ''
+      for (let index = start; index < start + length; index++) {
+        const byte = heap[index] as number
+        if (byte >= 0x80) return this.#decoder.decode(heap.subarray(start, start + length))
+        text += String.fromCharCode(byte)
+      }
+      return text
+    }
+    return this.#decoder.decode(heap.subarray(start, start + length))
+  }
+
+  /** Writes `text` as UTF-8 into the buffer; returns its length in bytes. Short ASCII is copied directly. */
   #encode(text: string): number {
     // UTF-8 takes at most three bytes per UTF-16 code unit.
     this.#reserve(text.length * 3)
     const heap = this.#sqlite.wasm.heap8u()
-    return this.#encoder.encodeInto(text, heap.subarray(this.#buffer, this.#buffer + this.#bufferSize)).written
+    const buffer = this.#buffer
+    if (text.length <= SHORT_TEXT) {
+      let index = 0
+      for (; index < text.length; index++) {
+        const code = text.charCodeAt(index)
+        if (code >= 0x80) break
+        heap[buffer + index] = code
+      }
+      if (index === text.length) return index
+    }
+    return this.#encoder.encodeInto(text, heap.subarray(buffer, buffer + this.#bufferSize)).written
   }
 
   #reserve(bytes: number): void {
