@@ -65,9 +65,11 @@ export class IndexedDbPageStore implements PageStore {
   async open(): Promise<StoredDatabase> {
     const database = await this.#openDatabase()
     const transaction = database.transaction([META, PAGES], 'readonly')
+    // A cursor, not getAll(): Chromium delivered the pages of a 10 MB database about twice as fast
+    // through a cursor (one getAll answer that large is slower to hand over than many small ones).
     const [meta, records] = await Promise.all([
       request<MetaRecord | undefined>(transaction.objectStore(META).get(META_KEY)),
-      request<PageRecord[]>(transaction.objectStore(PAGES).getAll()),
+      readAll<PageRecord>(transaction.objectStore(PAGES).openCursor()),
     ])
     if (!meta) {
       if (records.length > 0) throw this.#corrupt(`${records.length} page records exist without a meta record`)
@@ -257,6 +259,20 @@ function request<T>(pending: IDBRequest): Promise<T> {
   return new Promise((resolve, reject) => {
     pending.onsuccess = () => resolve(pending.result as T)
     pending.onerror = () => reject(pending.error)
+  })
+}
+
+/** Every value a cursor request walks over, in key order. */
+function readAll<T>(cursorRequest: IDBRequest<IDBCursorWithValue | null>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const values: T[] = []
+    cursorRequest.onsuccess = () => {
+      const cursor = cursorRequest.result
+      if (!cursor) return resolve(values)
+      values.push(cursor.value as T)
+      cursor.continue()
+    }
+    cursorRequest.onerror = () => reject(cursorRequest.error)
   })
 }
 
