@@ -45,14 +45,18 @@ export class WaSqliteDatabase {
   /**
    * Opens (or creates) the database `name`, in an IndexedDB database of the same name.
    *
-   * @param name - the database and IndexedDB name; also names the VFS, so each open gets its own
+   * @param name - the database and IndexedDB name
    * @param durability - when a commit resolves
    */
   static async open(name: string, durability: PeerDurability = 'strict'): Promise<WaSqliteDatabase> {
     const { sqlite3, module } = await loadApi()
-    const create = (IDBBatchAtomicVFS as unknown as { create(name: string, module: unknown): Promise<BatchAtomicVfs> })
-      .create
-    const vfs = await create.call(IDBBatchAtomicVFS, `${name}-vfs-${++vfsCount}`, module)
+    const create = (
+      IDBBatchAtomicVFS as unknown as {
+        create(name: string, module: unknown, options: { idbName: string }): Promise<BatchAtomicVfs>
+      }
+    ).create
+    // A VFS name of its own for each open (names are registered for good), the same IndexedDB database.
+    const vfs = await create.call(IDBBatchAtomicVFS, `${name}-vfs-${++vfsCount}`, module, { idbName: name })
     sqlite3.vfs_register(vfs as never, false)
     const db = await sqlite3.open_v2(name, undefined, vfs.name)
     const database = new WaSqliteDatabase(sqlite3, vfs, db)
