@@ -60,24 +60,47 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
       await session.begin({ catchUp: !runsAgainSafely(query) })
     }
     let outcome = this.#runStatement(statement, query)
-    if (outcome.failure !== undefined && session.writing && (await session.catchUpWithinWrite())) {
-      // It failed on an old state (a row another tab has since deleted, say): run it on the new one.
-      database.forgetCachedPages()
-      outcome = this.#runStatement(statement, query)
-    }
+    if (outcome.failure !== undefined && session.writing) outcome = await this.#againIfStale(outcome, statement, query)
     if (session.writing && database.inAutocommit && (await session.finish()) === 'stale') {
-      database.forgetCachedPages()
-      outcome = this.#runStatement(statement, query)
+      outcome = this.#runAgain(statement, query)
       await session.finish()
     }
     if (outcome.failure !== undefined) throw outcome.failure
     return outcome.result as QueryResult<R>
   }
 
-  #runStatement(
+  /**
+   * After a failed statement of a write begun without catching up: catches up, and runs it again
+   * when another tab's commit came in, since it may have failed only on the old state (a row
+   * another tab has since deleted, say). If catching up fails, the lock is given back (nothing of
+   * the write is stored) and that failure is thrown.
+   */
+  async #againIfStale(
+    outcome: StatementOutcome,
     statement: PreparedStatement,
     query: CompiledQuery,
-  ): { result?: QueryResult<unknown>; failure?: unknown } {
+  ): Promise<StatementOutcome> {
+    let stale: boolean
+    try {
+      stale = await this.#session.catchUpWithinWrite()
+    } catch (error) {
+      if (this.#database.inAutocommit) await this.#session.finish()
+      throw error
+    }
+    return stale ? this.#runAgain(statement, query) : outcome
+  }
+
+  /** Runs the statement again on pages another tab's commit replaced, which SQLite must not take from its cache. */
+  #runAgain(statement: PreparedStatement, query: CompiledQuery): StatementOutcome {
+    try {
+      this.#database.forgetCachedPages()
+    } catch (error) {
+      return { failure: error }
+    }
+    return this.#runStatement(statement, query)
+  }
+
+  #runStatement(statement: PreparedStatement, query: CompiledQuery): StatementOutcome {
     try {
       const result = this.#database.run(statement, query.parameters)
       if (this.#session.writing) this.#session.noteWritten(writtenTables(query))
@@ -154,6 +177,12 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
     if (!SelectQueryNode.is(query.query)) throw new Error('only select queries can be streamed')
     return this.#database.stream(query.sql, query.parameters, chunkSize) as AsyncIterableIterator<QueryResult<R>>
   }
+}
+
+/** What running a statement gave: its result, or what it threw. */
+interface StatementOutcome {
+  readonly result?: QueryResult<unknown>
+  readonly failure?: unknown
 }
 
 /** Whether the query is one insert, update or delete built with Kysely, which may run a second time. */
