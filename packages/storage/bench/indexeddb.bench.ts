@@ -1,13 +1,17 @@
 /**
- * Benchmarks of the IndexedDB adapter against Dexie, run in the page by `pnpm bench:browser`:
- * indexed point reads, a bulk insert of 10,000 rows, the open time of a 10 MB database, and the
- * cost of a one-row commit into a 50 MB database relative to a 1 MB one.
+ * Benchmarks of the IndexedDB adapter, run in the page by `pnpm bench:browser`, against Dexie
+ * (indexed point reads, a bulk insert of 10,000 rows) and, in the same run, against wa-sqlite's
+ * IDBBatchAtomicVFS with the same schema and durability: strict and relaxed one-row commits,
+ * indexed point reads, opening a 10 MB database and answering a first query, and the one-row
+ * commit in databases of 1, 10 and 100 MB.
  */
 import { Dexie, type Table } from 'dexie'
 import { type Generated, sql } from 'kysely'
+import type { Placeholders } from '../src/index.js'
 import { createStorage, type StorageProvider } from '../src/index.js'
 import { indexedDbAdapter } from '../src/indexeddb.js'
 import type { BenchResult } from './measure.js'
+import { WaSqliteDatabase } from './wa-sqlite-peer.js'
 
 interface Item {
   id: number
@@ -95,40 +99,81 @@ async function pointReads(rounds: number): Promise<BenchResult[]> {
   await storage.batch([storage.db.insertInto('items').values(rows(ROWS))])
   const other = freshDexie()
   await other.items.bulkAdd(rows(ROWS))
+  const peer = await WaSqliteDatabase.open(`wa-sqlite-${run}-reads`)
+  await peer.exec(
+    'create table items (id integer primary key, sku text not null unique, name text not null, quantity integer not null)',
+  )
+  await peer.exec('begin')
+  for (const item of rows(ROWS)) {
+    await peer.run('insert into items (id, sku, name, quantity) values (?, ?, ?, ?)', [
+      item.id,
+      item.sku,
+      item.name,
+      item.quantity,
+    ])
+  }
+  await peer.exec('commit')
+  const itemBySku = storage.prepare((db, $: Placeholders<{ sku: string }>) =>
+    db.selectFrom('items').selectAll().where('sku', '=', $('sku')),
+  )
   const skus = skusToRead()
-  const ours: number[] = []
-  const dexie: number[] = []
+  const ways: Record<string, { subject: string; read: (sku: string) => Promise<unknown>; times: number[] }> = {
+    kysely: {
+      subject: '@inventory/storage',
+      read: (sku) => storage.db.selectFrom('items').selectAll().where('sku', '=', sku).executeTakeFirstOrThrow(),
+      times: [],
+    },
+    prepared: {
+      subject: '@inventory/storage prepare()',
+      read: (sku) => itemBySku.executeTakeFirst({ sku }),
+      times: [],
+    },
+    peer: {
+      subject: 'wa-sqlite IDBBatchAtomicVFS prepared',
+      read: (sku) => peer.run('select * from items where sku = ?', [sku]),
+      times: [],
+    },
+    dexie: { subject: 'Dexie', read: (sku) => other.items.where('sku').equals(sku).first(), times: [] },
+  }
   for (let round = 0; round < rounds; round++) {
-    ours.push(
-      await timed(async () => {
-        for (const sku of skus)
-          await storage.db.selectFrom('items').selectAll().where('sku', '=', sku).executeTakeFirstOrThrow()
-      }),
-    )
-    dexie.push(
-      await timed(async () => {
-        for (const sku of skus) await other.items.where('sku').equals(sku).first()
-      }),
-    )
+    for (const way of Object.values(ways)) {
+      way.times.push(
+        await timed(async () => {
+          for (const sku of skus) await way.read(sku)
+        }),
+      )
+    }
   }
   await storage.close()
+  await peer.close()
   other.close()
   const perRead = (values: number[]) => (median(values) / POINT_READS) * 1000
-  return [
-    { name: 'indexed point read', subject: '@inventory/storage', median: perRead(ours), unit: 'µs/read', rounds },
-    { name: 'indexed point read', subject: 'Dexie', median: perRead(dexie), unit: 'µs/read', rounds },
-  ]
+  return Object.values(ways).map(({ subject, times }) => ({
+    name: 'indexed point read',
+    subject,
+    median: perRead(times),
+    unit: 'µs/read',
+    rounds,
+  }))
 }
 
 /** Fills `blobs` with about `megabytes` MB of rows, committing at most 5 MB at a time. */
-async function fill(storage: StorageProvider<BenchDB>, megabytes: number): Promise<void> {
-  await sql`create table blobs (id integer primary key, data blob not null)`.execute(storage.db)
+async function fill(run: (sql: string) => Promise<unknown>, megabytes: number): Promise<void> {
+  await run('create table blobs (id integer primary key, data blob not null)')
   const rowsPerMegabyte = 1000
   for (let done = 0; done < megabytes; done += 5) {
     const count = Math.min(5, megabytes - done) * rowsPerMegabyte
-    await sql`with recursive c(x) as (select 1 union all select x + 1 from c limit ${count})
-      insert into blobs (data) select randomblob(1000) from c`.execute(storage.db)
+    await run(`with recursive c(x) as (select 1 union all select x + 1 from c limit ${count})
+      insert into blobs (data) select randomblob(1000) from c`)
   }
+}
+
+function fillOurs(storage: StorageProvider<BenchDB>, megabytes: number): Promise<void> {
+  return fill((text) => sql.raw(text).execute(storage.db), megabytes)
+}
+
+function fillPeer(peer: WaSqliteDatabase, megabytes: number): Promise<void> {
+  return fill((text) => peer.exec(text), megabytes)
 }
 
 async function databaseSize(storage: StorageProvider<BenchDB>): Promise<string> {
@@ -138,69 +183,148 @@ async function databaseSize(storage: StorageProvider<BenchDB>): Promise<string> 
   return ((size.rows[0]?.size ?? 0) / 1_048_576).toFixed(1)
 }
 
+/** The first query after opening: one row by primary key, or a count that reads every page. */
+const FIRST_QUERIES = {
+  'one row by key': 'select length(data) as size from blobs where id = 4321',
+  'count(*) of every row': 'select count(*) as count from blobs',
+} as const
+
 async function openTime(rounds: number): Promise<BenchResult[]> {
-  const name = `bench-${run}-open`
-  const storage = await openStorage(name)
-  await fill(storage, 10)
+  const ourName = `bench-${run}-open`
+  const peerName = `wa-sqlite-${run}-open`
+  const storage = await openStorage(ourName)
+  await fillOurs(storage, 10)
   const megabytes = await databaseSize(storage)
   await storage.close()
-  const times: number[] = []
-  for (let round = 0; round < rounds; round++) {
-    times.push(
-      await timed(async () => {
-        const reopened = await openStorage(name)
-        await sql`select count(*) from blobs`.execute(reopened.db)
-        await reopened.close()
-      }),
+  const peer = await WaSqliteDatabase.open(peerName)
+  await fillPeer(peer, 10)
+  await peer.close()
+  const results: BenchResult[] = []
+  for (const [label, query] of Object.entries(FIRST_QUERIES)) {
+    const ours: number[] = []
+    const theirs: number[] = []
+    for (let round = 0; round < rounds; round++) {
+      ours.push(
+        await timed(async () => {
+          const reopened = await openStorage(ourName)
+          await sql.raw(query).execute(reopened.db)
+          await reopened.close()
+        }),
+      )
+      theirs.push(
+        await timed(async () => {
+          const reopened = await WaSqliteDatabase.open(peerName)
+          await reopened.run(query)
+          await reopened.close()
+        }),
+      )
+    }
+    const name = `open a ${megabytes} MB database, first query: ${label}`
+    results.push(
+      { name, subject: '@inventory/storage', median: median(ours), unit: 'ms', rounds },
+      { name, subject: 'wa-sqlite IDBBatchAtomicVFS', median: median(theirs), unit: 'ms', rounds },
     )
   }
+  return results
+}
+
+/** One-row commits, strict or relaxed, into a small table: ours and wa-sqlite's, interleaved. */
+async function commitLatency(durability: 'strict' | 'relaxed', rounds: number): Promise<BenchResult[]> {
+  const storage = await createStorage<BenchDB>({
+    adapters: indexedDbAdapter({ name: `bench-${run}-${durability}`, durability }),
+  })
+  await sql`create table items (id integer primary key, sku text not null unique, name text not null, quantity integer not null)`.execute(
+    storage.db,
+  )
+  const peer = await WaSqliteDatabase.open(`wa-sqlite-${run}-${durability}`, durability)
+  await peer.exec(
+    'create table items (id integer primary key, sku text not null unique, name text not null, quantity integer not null)',
+  )
+  const ours: number[] = []
+  const theirs: number[] = []
+  const insert = 'insert into items (id, sku, name, quantity) values (?, ?, ?, ?)'
+  for (let round = 0; round < rounds; round++) {
+    const [row] = rows(1).map((item) => ({ ...item, id: round + 1, sku: `SKU-${round}` })) as [Item]
+    ours.push(await timed(() => storage.db.insertInto('items').values(row).execute()))
+    theirs.push(await timed(() => peer.run(insert, [row.id, row.sku, row.name, row.quantity])))
+  }
+  await storage.close()
+  await peer.close()
+  const name = `${durability} one-row commit`
   return [
-    {
-      name: `open a ${megabytes} MB database, first query`,
-      subject: '@inventory/storage',
-      median: median(times),
-      unit: 'ms',
-      rounds,
-    },
+    { name, subject: '@inventory/storage', median: median(ours), unit: 'ms', rounds },
+    { name, subject: 'wa-sqlite IDBBatchAtomicVFS', median: median(theirs), unit: 'ms', rounds },
   ]
 }
 
+/** Database sizes the one-row commit is timed in, in MB. */
+const COMMIT_SIZES = [1, 10, 100]
+
 async function commitCost(rounds: number): Promise<BenchResult[]> {
-  const sizes = [1, 10, 25, 50]
-  const databases = await Promise.all(
-    sizes.map(async (megabytes) => {
-      const storage = await openStorage(`bench-${run}-commit-${megabytes}`)
-      await fill(storage, megabytes)
-      return { megabytes, storage, actual: await databaseSize(storage), times: [] as number[] }
-    }),
-  )
+  const databases = []
+  for (const megabytes of COMMIT_SIZES) {
+    const storage = await openStorage(`bench-${run}-commit-${megabytes}`)
+    await fillOurs(storage, megabytes)
+    const peer = await WaSqliteDatabase.open(`wa-sqlite-${run}-commit-${megabytes}`)
+    await fillPeer(peer, megabytes)
+    databases.push({
+      megabytes,
+      storage,
+      peer,
+      actual: await databaseSize(storage),
+      ours: [] as number[],
+      theirs: [] as number[],
+    })
+  }
+  const blob = new Uint8Array(100)
   // Alternating between the databases exposes each to the same disk and browser noise.
   for (let round = 0; round < rounds; round++) {
     for (const database of databases) {
-      const { storage } = database
-      database.times.push(
-        await timed(() =>
-          storage.db
-            .insertInto('blobs')
-            .values({ data: new Uint8Array(100) })
-            .execute(),
-        ),
-      )
+      database.ours.push(await timed(() => database.storage.db.insertInto('blobs').values({ data: blob }).execute()))
+      database.theirs.push(await timed(() => database.peer.run('insert into blobs (data) values (?)', [blob])))
     }
   }
-  for (const { storage } of databases) await storage.close()
-  return databases.map(({ megabytes, actual, times }) => ({
-    name: `one-row commit into ${megabytes} MB (${actual} MB)`,
-    subject: '@inventory/storage',
-    median: median(times),
-    unit: 'ms',
-    rounds,
-  }))
+  for (const { storage, peer } of databases) {
+    await storage.close()
+    await peer.close()
+  }
+  return databases.flatMap(({ megabytes, actual, ours, theirs }) => [
+    {
+      name: `one-row commit into ${megabytes} MB (${actual} MB)`,
+      subject: '@inventory/storage',
+      median: median(ours),
+      unit: 'ms',
+      rounds,
+    },
+    {
+      name: `one-row commit into ${megabytes} MB (${actual} MB)`,
+      subject: 'wa-sqlite IDBBatchAtomicVFS',
+      median: median(theirs),
+      unit: 'ms',
+      rounds,
+    },
+  ])
 }
 
-/** Runs every benchmark; called by the runner through `page.evaluate`. */
-async function runBenchmarks(): Promise<BenchResult[]> {
-  return [...(await pointReads(5)), ...(await bulkInsert(5)), ...(await openTime(5)), ...(await commitCost(50))]
+/** The benchmarks, by name; `runBenchmarks` runs those named, or all. */
+const benchmarks: Record<string, () => Promise<BenchResult[]>> = {
+  'point-read': () => pointReads(5),
+  'bulk-insert': () => bulkInsert(5),
+  'strict-commit': () => commitLatency('strict', 100),
+  'relaxed-commit': () => commitLatency('relaxed', 100),
+  open: () => openTime(5),
+  'commit-by-size': () => commitCost(50),
+}
+
+/** Runs the benchmarks named (all by default); called by the runner through `page.evaluate`. */
+async function runBenchmarks(names: readonly string[] = Object.keys(benchmarks)): Promise<BenchResult[]> {
+  const results: BenchResult[] = []
+  for (const name of names) {
+    const benchmark = benchmarks[name]
+    if (!benchmark) throw new Error(`no benchmark named ${name}`)
+    results.push(...(await benchmark()))
+  }
+  return results
 }
 
 Object.assign(globalThis, { runBenchmarks })

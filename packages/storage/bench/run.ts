@@ -83,6 +83,7 @@ function measuredVersions(): Record<string, string> {
     'miniflare',
     '@sqlite.org/sqlite-wasm',
     'dexie',
+    '@journeyapps/wa-sqlite',
     'playwright-core',
   ]) {
     versions[name] = manifest.devDependencies[name] ?? 'not installed'

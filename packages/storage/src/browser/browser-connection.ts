@@ -1,5 +1,13 @@
 import type { PreparedStatement } from '@sqlite.org/sqlite-wasm'
-import { type CompiledQuery, type DatabaseConnection, type QueryResult, SelectQueryNode } from 'kysely'
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  DeleteQueryNode,
+  InsertQueryNode,
+  type QueryResult,
+  SelectQueryNode,
+  UpdateQueryNode,
+} from 'kysely'
 import { type DatabaseFileConnection, databasePageSize } from '../core/database-file.js'
 import { StorageError } from '../core/errors.js'
 import { writtenTables } from '../core/written-tables.js'
@@ -46,19 +54,60 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
       statement = database.prepare(query.sql)
     }
     if (inAutocommit && (!database.isReadOnly(statement) || STARTS_TRANSACTION.test(query.sql))) {
-      await session.begin()
+      // One insert, update or delete can run again if it turns out to have run on an old state, so
+      // it need not catch up first (see WriteSession); anything else (a transaction, a schema
+      // change, raw SQL) catches up before it runs.
+      await session.begin({ catchUp: !runsAgainSafely(query) })
     }
-    let result: QueryResult<unknown> | undefined
-    let failure: unknown
+    let outcome = this.#runStatement(statement, query)
+    if (outcome.failure !== undefined && session.writing) outcome = await this.#againIfStale(outcome, statement, query)
+    if (session.writing && database.inAutocommit && (await session.finish()) === 'stale') {
+      outcome = this.#runAgain(statement, query)
+      await session.finish()
+    }
+    if (outcome.failure !== undefined) throw outcome.failure
+    return outcome.result as QueryResult<R>
+  }
+
+  /**
+   * After a failed statement of a write begun without catching up: catches up, and runs it again
+   * when another tab's commit came in, since it may have failed only on the old state (a row
+   * another tab has since deleted, say). If catching up fails, the lock is given back (nothing of
+   * the write is stored) and that failure is thrown.
+   */
+  async #againIfStale(
+    outcome: StatementOutcome,
+    statement: PreparedStatement,
+    query: CompiledQuery,
+  ): Promise<StatementOutcome> {
+    let stale: boolean
     try {
-      result = database.run(statement, query.parameters)
-      if (session.writing) session.noteWritten(writtenTables(query))
+      stale = await this.#session.catchUpWithinWrite()
     } catch (error) {
-      failure = asCorruptStorageError(this.#adapter, error)
+      if (this.#database.inAutocommit) await this.#session.finish()
+      throw error
     }
-    if (session.writing && database.inAutocommit) await session.finish()
-    if (failure !== undefined) throw failure
-    return result as QueryResult<R>
+    return stale ? this.#runAgain(statement, query) : outcome
+  }
+
+  /** Runs the statement again on pages another tab's commit replaced, which SQLite must not take from its cache. */
+  #runAgain(statement: PreparedStatement, query: CompiledQuery): StatementOutcome {
+    try {
+      this.#database.forgetCachedPages()
+    } catch (error) {
+      return { failure: error }
+    }
+    return this.#runStatement(statement, query)
+  }
+
+  #runStatement(statement: PreparedStatement, query: CompiledQuery): StatementOutcome {
+    try {
+      const result = this.#database.run(statement, query.parameters)
+      if (this.#session.writing) this.#session.noteWritten(writtenTables(query))
+      return { result }
+    } catch (error) {
+      return { failure: asCorruptStorageError(this.#adapter, error) }
+    }
   }
 
   close(): void {
@@ -128,6 +177,18 @@ export class BrowserConnection implements DatabaseConnection, DatabaseFileConnec
     if (!SelectQueryNode.is(query.query)) throw new Error('only select queries can be streamed')
     return this.#database.stream(query.sql, query.parameters, chunkSize) as AsyncIterableIterator<QueryResult<R>>
   }
+}
+
+/** What running a statement gave: its result, or what it threw. */
+interface StatementOutcome {
+  readonly result?: QueryResult<unknown>
+  readonly failure?: unknown
+}
+
+/** Whether the query is one insert, update or delete built with Kysely, which may run a second time. */
+function runsAgainSafely(query: CompiledQuery): boolean {
+  const node = query.query
+  return InsertQueryNode.is(node) || UpdateQueryNode.is(node) || DeleteQueryNode.is(node)
 }
 
 /**

@@ -36,11 +36,25 @@ export function versionConflictError(
   storedVersion: number,
   cause?: unknown,
 ): StorageError {
-  return new StorageError(
+  const error = new StorageError(
     'QUERY_FAILED',
     `the database moved from version ${baseVersion} to ${storedVersion} during the write (a writer did not hold the lock); the write was rolled back`,
     { adapter, cause },
   )
+  versionConflicts.add(error)
+  return error
+}
+
+/** The errors {@link versionConflictError} made, so that a writer can tell them from other failures. */
+const versionConflicts = new WeakSet<object>()
+
+/**
+ * Whether `error` is a {@link versionConflictError}: the store had moved on and nothing was stored.
+ *
+ * @param error - what a commit rejected with
+ */
+export function isVersionConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && versionConflicts.has(error)
 }
 
 /**

@@ -25,6 +25,13 @@ export interface PageStore {
   commit(commit: PageCommit): Promise<number>
   /** Releases the store's handles. */
   close(): Promise<void>
+  /**
+   * Whether {@link PageStore.commit} always sees every other tab's latest commit when it checks
+   * `baseVersion`, as an IndexedDB transaction does (a process's copy of `localStorage` may lag
+   * behind another's). Only then may a writer skip catching up before a write it can run again.
+   * Default false.
+   */
+  readonly seesEveryCommit?: boolean
 }
 
 /** A database as loaded from its store. */

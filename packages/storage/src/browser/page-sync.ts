@@ -43,6 +43,11 @@ export class PageSync {
     return new PageSync(store, options.adapter, file, stored)
   }
 
+  /** Whether the store's commits detect every conflict; see {@link PageStore.seesEveryCommit}. */
+  get storeSeesEveryCommit(): boolean {
+    return this.#store.seesEveryCommit === true
+  }
+
   /** The store version the file holds. */
   get version(): number {
     return this.#version

@@ -103,6 +103,8 @@ export class VfsFacade<F> {
   readonly #sqlite: WasmSqlite
   readonly #fileSystem: VfsFileSystem<F>
   readonly #open = new Map<number, F>()
+  /** Names `xAccess` was asked about, by address, with their bytes including the terminating zero. */
+  readonly #accessedNames = new Map<number, { bytes: Uint8Array; name: string }>()
   #lastError: unknown
 
   /** Installs the VFS in the module under `name`, unique in the module. */
@@ -215,7 +217,7 @@ export class VfsFacade<F> {
         }),
       xAccess: (_pVfs: number, zName: number, _flags: number, pOut: number) =>
         this.#guard(capi.SQLITE_IOERR_ACCESS, () => {
-          wasm.poke32(pOut, files.exists(wasm.cstrToJs(zName)) ? 1 : 0)
+          wasm.poke32(pOut, files.exists(this.#accessedName(zName)) ? 1 : 0)
           return SQLITE_OK
         }),
       xFullPathname: (_pVfs: number, zName: number, nOut: number, pOut: number) =>
@@ -230,6 +232,35 @@ export class VfsFacade<F> {
       },
       xGetLastError: (_pVfs: number, nOut: number, pOut: number) => this.#takeLastError(nOut, pOut),
     }
+  }
+
+  /**
+   * The file name at `pointer`. SQLite asks whether a hot journal exists each time a statement
+   * starts reading, always with the same name at the same address; decoding it from the heap every
+   * time was a fifth of an indexed point read. The bytes are compared with the ones decoded last at
+   * that address, so a name placed there later is decoded afresh.
+   */
+  #accessedName(pointer: number): string {
+    const heap = this.#sqlite.wasm.heap8u()
+    const known = this.#accessedNames.get(pointer)
+    if (known) {
+      const { bytes } = known
+      let same = true
+      for (let index = 0; index < bytes.length; index++) {
+        if (heap[pointer + index] !== bytes[index]) {
+          same = false
+          break
+        }
+      }
+      if (same) return known.name
+    }
+    let end = pointer
+    while (heap[end] !== 0) end++
+    // The terminating zero is part of what is compared next time.
+    const bytes = heap.slice(pointer, end + 1)
+    const name = new TextDecoder().decode(bytes.subarray(0, bytes.length - 1))
+    this.#accessedNames.set(pointer, { bytes, name })
+    return name
   }
 
   /** A thrown error becomes `failureCode`, kept for `xGetLastError`. */

@@ -4,6 +4,7 @@ import { StorageError } from '../core/errors.js'
 import { StatementCache } from '../core/statement-cache.js'
 import type { MemoryFile } from './memory-file.js'
 import { MemoryVfs } from './memory-vfs.js'
+import { RawStatements } from './raw-statements.js'
 import type { WasmSqlite } from './wasm-sqlite.js'
 
 /** Options of {@link WasmConnection.open}. */
@@ -31,6 +32,7 @@ export class WasmConnection {
   readonly #fileName: string
   readonly #database: Database
   readonly #statements: StatementCache<PreparedStatement>
+  readonly #raw: RawStatements
   #closed = false
 
   private constructor(sqlite: WasmSqlite, vfs: MemoryVfs, fileName: string, adapter: string) {
@@ -40,6 +42,7 @@ export class WasmConnection {
     this.#adapter = adapter
     this.#database = new sqlite.oo1.DB({ filename: fileName, flags: 'c', vfs: vfs.name })
     const database = this.#database
+    this.#raw = new RawStatements(sqlite)
     this.#statements = new StatementCache({
       capacity: STATEMENT_CACHE_SIZE,
       prepare: (sql) => database.prepare(sql),
@@ -61,9 +64,21 @@ export class WasmConnection {
     return connection
   }
 
+  /**
+   * Drops SQLite's page cache (`pragma shrink_memory`), so that it reads every page from the file
+   * again. Needed after a write's pages were put back and another tab's loaded in their place: both
+   * writes may have moved the file change counter to the same number, and SQLite, which checks that
+   * counter to tell whether its cache is still valid, would otherwise keep the pages of its own
+   * undone write. Only between statements.
+   */
+  forgetCachedPages(): void {
+    this.#handle()
+    this.#database.exec('pragma shrink_memory')
+  }
+
   /** Whether no transaction is open. */
   get inAutocommit(): boolean {
-    return this.#sqlite.capi.sqlite3_get_autocommit(this.#handle()) !== 0
+    return this.#raw.inAutocommit(this.#handle())
   }
 
   /** The statement for `sql`, kept for reuse: run it before preparing another. */
@@ -73,7 +88,7 @@ export class WasmConnection {
   }
 
   isReadOnly(statement: PreparedStatement): boolean {
-    return this.#sqlite.capi.sqlite3_stmt_readonly(statement.pointer as number) !== 0
+    return this.#raw.isReadOnly(statement)
   }
 
   /** Runs a statement to its end: its rows, or the affected-row count and last insert rowid. */
@@ -82,15 +97,15 @@ export class WasmConnection {
     const handle = this.#handle()
     try {
       this.#bind(statement, parameters)
-      if (statement.columnCount > 0) {
+      if (this.#raw.columnCount(statement) > 0) {
         const rows: unknown[] = []
-        while (statement.step()) rows.push(statement.get({}))
+        while (this.#raw.step(statement, handle)) rows.push(this.#raw.row(statement))
         return { rows }
       }
       // As better-sqlite3 counts: `changes()` keeps the count of the last insert, update or delete,
       // so a statement that changed nothing (a schema statement) reports 0 instead.
       const before = capi.sqlite3_total_changes(handle)
-      statement.step()
+      this.#raw.step(statement, handle)
       const changed = capi.sqlite3_total_changes(handle) !== before
       return {
         rows: [],
@@ -98,7 +113,7 @@ export class WasmConnection {
         insertId: BigInt(capi.sqlite3_last_insert_rowid(handle)),
       }
     } finally {
-      statement.resetNoThrow(true)
+      this.#raw.reset(statement)
     }
   }
 
@@ -115,7 +130,7 @@ export class WasmConnection {
       this.#bind(statement, parameters)
       let rows: unknown[] = []
       while (statement.step()) {
-        rows.push(statement.get({}))
+        rows.push(this.#raw.row(statement))
         if (rows.length >= chunkSize) {
           yield { rows }
           rows = []
@@ -132,6 +147,7 @@ export class WasmConnection {
     this.#closed = true
     this.#statements.clear()
     this.#database.close()
+    this.#raw.dispose()
     this.#vfs.unregister(this.#fileName)
   }
 
@@ -145,10 +161,11 @@ export class WasmConnection {
   /**
    * Binds parameters as better-sqlite3 and D1 do. sqlite-wasm binds every integral number outside
    * 32 bits as a 64-bit integer, which wraps silently beyond 2^63 (1e21 became 3875820019684212700);
-   * an integral number beyond 2^53 is a double anyway, so it is bound as one.
+   * an integral number beyond 2^53 is a double anyway, so it is bound as one. {@link RawStatements}
+   * binds the common values that way itself; anything else goes through sqlite-wasm's `bind`.
    */
   #bind(statement: PreparedStatement, parameters: readonly unknown[]): void {
-    if (parameters.length === 0) return
+    if (parameters.length === 0 || this.#raw.bind(statement, parameters)) return
     statement.bind(parameters as BindingSpec)
     const { capi } = this.#sqlite
     for (let index = 0; index < parameters.length; index++) {

@@ -56,8 +56,9 @@ export async function startPageServer(root: URL, routes: PageServerRoutes = {}):
         },
       },
     ],
-    // What an application needs for sqlite-wasm: keep it out of dependency pre-bundling.
-    optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
+    // What an application needs for sqlite-wasm (and the benchmarks' wa-sqlite): keep it out of
+    // dependency pre-bundling, which would move the module away from its .wasm.
+    optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm', '@journeyapps/wa-sqlite'] },
     server: { host: '127.0.0.1', port: 0, fs: { allow: [searchForWorkspaceRoot(rootPath)] } },
   })
   await server.listen()

@@ -40,5 +40,6 @@ export function wrapCommit(store: PageStore, commit: PageStore['commit']): PageS
     changesSince: (version) => store.changesSince(version),
     commit,
     close: () => store.close(),
+    ...(store.seesEveryCommit === undefined ? {} : { seesEveryCommit: store.seesEveryCommit }),
   }
 }

@@ -52,6 +52,8 @@ const SCHEMA_VERSION = 1
  * stored whole or not at all, and resolves once IndexedDB reports the transaction complete.
  */
 export class IndexedDbPageStore implements PageStore {
+  /** A commit's version check runs in the same transaction as its writes, which IndexedDB serialises. */
+  readonly seesEveryCommit = true
   readonly #options: IndexedDbPageStoreOptions
   #database: IDBDatabase | undefined
 
@@ -63,9 +65,11 @@ export class IndexedDbPageStore implements PageStore {
   async open(): Promise<StoredDatabase> {
     const database = await this.#openDatabase()
     const transaction = database.transaction([META, PAGES], 'readonly')
+    // A cursor, not getAll(): Chromium delivered the pages of a 10 MB database about twice as fast
+    // through a cursor (one getAll answer that large is slower to hand over than many small ones).
     const [meta, records] = await Promise.all([
       request<MetaRecord | undefined>(transaction.objectStore(META).get(META_KEY)),
-      request<PageRecord[]>(transaction.objectStore(PAGES).getAll()),
+      readAll<PageRecord>(transaction.objectStore(PAGES).openCursor()),
     ])
     if (!meta) {
       if (records.length > 0) throw this.#corrupt(`${records.length} page records exist without a meta record`)
@@ -112,7 +116,22 @@ export class IndexedDbPageStore implements PageStore {
     let conflict: number | undefined
     let thrown: unknown
     const version = commit.baseVersion + 1
+    const fail = (error: unknown) => {
+      // A transaction that already ended refuses further requests; `done` reports why it ended.
+      if ((error as { name?: string } | null)?.name === 'TransactionInactiveError') return
+      thrown = error
+      transaction.abort()
+    }
+    // The pages go out in the same task as the version check, without waiting for its answer: the
+    // requests of one transaction run in order, so the check reads the version before this commit,
+    // and aborting on a mismatch undoes the puts. One round trip fewer than check-then-write.
     const metaRequest = metaStore.get(META_KEY)
+    try {
+      for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
+      metaStore.put({ pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord, META_KEY)
+    } catch (error) {
+      fail(error)
+    }
     metaRequest.onsuccess = () => {
       const stored = metaRequest.result as MetaRecord | undefined
       if ((stored?.version ?? 0) !== commit.baseVersion) {
@@ -121,17 +140,9 @@ export class IndexedDbPageStore implements PageStore {
         return
       }
       try {
-        for (const [page, data] of commit.pages) pageStore.put({ page, version, data } satisfies PageRecord)
         for (let page = commit.pageCount + 1; page <= (stored?.pageCount ?? 0); page++) pageStore.delete(page)
-        metaStore.put(
-          { pageSize: commit.pageSize, pageCount: commit.pageCount, version } satisfies MetaRecord,
-          META_KEY,
-        )
       } catch (error) {
-        // A transaction that already ended refuses further requests; `done` reports why it ended.
-        if ((error as { name?: string } | null)?.name === 'TransactionInactiveError') return
-        thrown = error
-        transaction.abort()
+        fail(error)
       }
     }
     try {
@@ -248,6 +259,20 @@ function request<T>(pending: IDBRequest): Promise<T> {
   return new Promise((resolve, reject) => {
     pending.onsuccess = () => resolve(pending.result as T)
     pending.onerror = () => reject(pending.error)
+  })
+}
+
+/** Every value a cursor request walks over, in key order. */
+function readAll<T>(cursorRequest: IDBRequest<IDBCursorWithValue | null>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const values: T[] = []
+    cursorRequest.onsuccess = () => {
+      const cursor = cursorRequest.result
+      if (!cursor) return resolve(values)
+      values.push(cursor.value as T)
+      cursor.continue()
+    }
+    cursorRequest.onerror = () => reject(cursorRequest.error)
   })
 }
 

@@ -430,3 +430,26 @@ describe('indexeddb: cost of a commit', () => {
     expect(commits.length).toBe(before)
   })
 })
+
+describe('indexeddb: a single write that fails and cannot catch up', () => {
+  it('gives the writers’ lock back and stores nothing, so the next write runs', async () => {
+    const site = newSite()
+    const first = await tab(site)
+    await sql`create table marks (id integer primary key)`.execute(first.db)
+    await sql`insert into marks (id) values (1)`.execute(first.db)
+    let refuseCatchUp = false
+    const second = await tab(site, (store) => ({
+      ...wrapCommit(store, (commit) => store.commit(commit)),
+      changesSince: (version) =>
+        refuseCatchUp ? Promise.reject(new Error('IndexedDB went away')) : store.changesSince(version),
+    }))
+    const marks = (second.db as unknown as Kysely<{ marks: { id: number } }>).insertInto('marks')
+    refuseCatchUp = true
+    // A duplicate key: the write fails, then looks for a newer state in which it might not.
+    await expect(marks.values({ id: 1 }).execute()).rejects.toThrow('IndexedDB went away')
+    refuseCatchUp = false
+    await marks.values({ id: 2 }).execute()
+    const rows = await sql<{ id: number }>`select id from marks order by id`.execute((await afterCrash(site)).db)
+    expect(rows.rows).toEqual([{ id: 1 }, { id: 2 }])
+  })
+})

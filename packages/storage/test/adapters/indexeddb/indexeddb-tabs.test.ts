@@ -1,9 +1,9 @@
 import { IDBFactory } from 'fake-indexeddb'
 import { sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createStorage, type StorageProvider } from '../../../src/index.js'
+import { createStorage, type StorageProvider, UniqueConstraintError } from '../../../src/index.js'
 import { InPageLockManager, indexedDbAdapter } from '../../../src/indexeddb.js'
-import { type CounterDB, incrementCounter } from '../../support/tab-checks.js'
+import { type CounterDB, incrementCounter, integrityCheck } from '../../support/tab-checks.js'
 
 // What only the IndexedDB adapter shows across tabs; the behaviour every adapter that syncs tabs
 // shares is the conformance suite's "across tabs" section.
@@ -37,7 +37,7 @@ async function silentCounterTabs() {
   await sql`create table counters (id integer primary key, value integer not null)`.execute(first.db)
   await first.db.insertInto('counters').values({ id: 1, value: 0 }).execute()
   const second = await tab<CounterDB>(site, { announce: false })
-  return { first, second }
+  return { site, first, second }
 }
 
 async function loop(times: number, step: () => Promise<unknown>) {
@@ -72,6 +72,48 @@ describe('indexeddb: two tabs on one store', () => {
     await Promise.all([loop(100, () => increment(first)), loop(100, () => increment(second))])
     await incrementCounter(first)
     expect((await first.db.selectFrom('counters').select('value').executeTakeFirstOrThrow()).value).toBe(201)
+  })
+})
+
+describe('indexeddb: a single write that skips catching up', () => {
+  // An insert, update or delete outside a transaction does not read the store before it runs; the
+  // commit's own version check finds out when another tab got there first.
+  it('is refused by the store when made on an old state, and runs again on the new one', async () => {
+    const { first, second } = await silentCounterTabs()
+    await first.db.insertInto('counters').values({ id: 2, value: 20 }).execute()
+    // The second tab has not seen row 2: its insert of row 3 is made on an old state.
+    await second.db.insertInto('counters').values({ id: 3, value: 30 }).execute()
+    const rows = (provider: StorageProvider<CounterDB>) =>
+      provider.db.selectFrom('counters').selectAll().orderBy('id').execute()
+    const expected = [
+      { id: 1, value: 0 },
+      { id: 2, value: 20 },
+      { id: 3, value: 30 },
+    ]
+    expect(await rows(second)).toEqual(expected)
+    expect(await integrityCheck(second.db)).toEqual([{ integrity_check: 'ok' }])
+    await first.db.updateTable('counters').set({ value: 1 }).where('id', '=', 1).execute()
+    expect(await rows(first)).toEqual([{ id: 1, value: 1 }, ...expected.slice(1)])
+  })
+
+  it('fails only when it also fails on the new state', async () => {
+    const { site, first, second } = await silentCounterTabs()
+    await first.db.deleteFrom('counters').where('id', '=', 1).execute()
+    // On the second tab's old state row 1 still exists, so this insert would break the primary key.
+    await second.db.insertInto('counters').values({ id: 1, value: 7 }).execute()
+    expect(await second.db.selectFrom('counters').selectAll().execute()).toEqual([{ id: 1, value: 7 }])
+    await first.db.insertInto('counters').values({ id: 2, value: 2 }).execute()
+    const duplicate = await second.db
+      .insertInto('counters')
+      .values({ id: 2, value: 3 })
+      .execute()
+      .catch((error: unknown) => error)
+    expect(duplicate).toBeInstanceOf(UniqueConstraintError)
+    const reopened = await tab<CounterDB>(site)
+    expect(await reopened.db.selectFrom('counters').selectAll().orderBy('id').execute()).toEqual([
+      { id: 1, value: 7 },
+      { id: 2, value: 2 },
+    ])
   })
 })
 
