@@ -628,6 +628,85 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
       })
 
+      it('refuses at prepare() a placeholder standing for a whole in list', () => {
+        const prepare = () =>
+          storage.prepare((db, $: Placeholders<{ skus: string }>) =>
+            db.selectFrom('items').select('sku').where('sku', 'in', $('skus')),
+          )
+        expect(prepare).toThrow(StorageError)
+        expect(prepare).toThrow(/`skus` stands for a whole `in` list/)
+      })
+
+      it('executes queries with more placeholders than one statement may bind', async () => {
+        const { id } = await db
+          .insertInto('items')
+          .values({ sku: 'A', name: 'a' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        // 120 and 150 values: above the 100 that D1 and Durable Objects bind per statement.
+        const values = Object.fromEntries(Array.from({ length: 150 }, (_, index) => [`v${index}`, index]))
+        const insert = storage.prepare((db, $: Placeholders<Record<string, number>>) =>
+          db
+            .insertInto('movements')
+            .values(Array.from({ length: 60 }, (_, index) => ({ item_id: $('item'), delta: $(`v${index}`) }))),
+        )
+        expect(await insert.execute({ ...values, item: id })).toEqual([new InsertResult(60n, 60n)])
+        const find = storage.prepare((db, $: Placeholders<Record<string, number>>) =>
+          db
+            .selectFrom('movements')
+            .select('delta')
+            .where(
+              'delta',
+              'in',
+              Array.from({ length: 150 }, (_, index) => $(`v${index}`)),
+            )
+            .orderBy('delta'),
+        )
+        const found = await find.execute({ ...values, v0: 59, v1: 1_000 })
+        // 0 and 1 are left out of the list: v0 and v1 stand for 59 and 1,000 here.
+        expect(found.map((row) => row.delta)).toEqual(Array.from({ length: 58 }, (_, index) => index + 2))
+      })
+
+      it('sees a table as a later migration left it', async () => {
+        await db.insertInto('locations').values({ warehouse: 'W', bin: '1', label: 'shelf' }).execute()
+        const place = storage.prepare((db, $: Placeholders<{ warehouse: string }>) =>
+          db.selectFrom('locations').selectAll().where('warehouse', '=', $('warehouse')),
+        )
+        expect(await place.execute({ warehouse: 'W' })).toEqual([{ warehouse: 'W', bin: '1', label: 'shelf' }])
+        await storage.migrate({
+          ...conformanceMigrations,
+          '0003_location_size': {
+            async up(db: Kysely<any>) {
+              await db.schema
+                .alterTable('locations')
+                .addColumn('size', 'integer', (column) => column.notNull().defaultTo(3))
+                .execute()
+            },
+          },
+        })
+        expect(await place.execute({ warehouse: 'W' })).toEqual([{ warehouse: 'W', bin: '1', label: 'shelf', size: 3 }])
+      })
+
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'runs inside a transaction through the transaction, with bind()',
+        async () => {
+          const insert = storage.prepare((db, $: Placeholders<{ name: string }>) =>
+            db.insertInto('categories').values({ name: $('name') }),
+          )
+          const failure = await storage
+            .transaction(async (trx) => {
+              await trx.executeQuery(insert.bind({ name: 'inside' }))
+              expect(await trx.selectFrom('categories').select('name').where('name', '=', 'inside').execute()).toEqual([
+                { name: 'inside' },
+              ])
+              throw new Error('roll back')
+            })
+            .catch((error: unknown) => error)
+          expect((failure as Error).message).toBe('roll back')
+          expect(await db.selectFrom('categories').select('name').where('name', '=', 'inside').execute()).toEqual([])
+        },
+      )
+
       it('maps constraint errors and announces writes like any query', async () => {
         const events: ChangeEvent[] = []
         storage.onChange((event) => events.push(event))
