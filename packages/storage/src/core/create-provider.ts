@@ -85,7 +85,7 @@ class EngineProvider<DB> implements StorageProvider<DB> {
     const run = this.#executorIsInert
       ? (query: CompiledQuery) => this.#driver.executeDirect(query)
       : (query: CompiledQuery) => this.db.executeQuery(query)
-    return new CompiledPreparedQuery<P, O>(compiled, run, this.adapter)
+    return new CompiledPreparedQuery<P, O>(compiled, run, this.adapter, this.capabilities.maxBoundParameters)
   }
 
   async insertMany<T extends keyof DB & string>(table: T, rows: readonly Insertable<DB[T]>[]): Promise<InsertResult> {

@@ -128,5 +128,5 @@ function boundValue(value: unknown, column: string, rowIndex: number, adapter: s
       { adapter },
     )
   }
-  return normalizeValue(value)
+  return normalizeValue(value, () => `insertMany: row ${rowIndex} gives column \`${column}\` a value that`, adapter)
 }

@@ -9,7 +9,7 @@ import {
   ValueNode,
 } from 'kysely'
 import { StorageError } from './errors.js'
-import { normalizeValue } from './query-parameters.js'
+import { describeValue, normalizeValue } from './query-parameters.js'
 
 /**
  * Rewrites chosen `in (?, ?, ...)` lists to `in (select value from json_each(?))`, the list's
@@ -67,21 +67,18 @@ export class JsonInListRewriter extends OperationNodeTransformer {
   }
 
   #jsonValue(raw: unknown, index: number, count: number): string {
-    const value = normalizeValue(raw)
+    const value = normalizeValue(raw, () => `value ${index + 1} of an \`in\` list`, this.#adapter)
     if (value === null) return 'null'
     if (typeof value === 'string') return JSON.stringify(value)
     if (typeof value === 'number' && Number.isFinite(value)) return JSON.stringify(value)
-    if (typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX) return value.toString()
+    if (typeof value === 'bigint') return value.toString()
     throw new StorageError(
       'INVALID_PARAMETER',
-      `an \`in\` list of ${count} values has more values than one statement may bind, so it is sent as JSON, which cannot carry its value ${index + 1} (${describe(value)}) unchanged; split the list into smaller queries`,
+      `an \`in\` list of ${count} values has more values than one statement may bind, so it is sent as JSON, which cannot carry its value ${index + 1} (${describeValue(value)}) unchanged; split the list into smaller queries`,
       { adapter: this.#adapter },
     )
   }
 }
-
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
 
 function isOperationNode(value: unknown): value is OperationNode {
   return typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string'
@@ -89,11 +86,4 @@ function isOperationNode(value: unknown): value is OperationNode {
 
 function isInOperator(node: OperationNode): boolean {
   return OperatorNode.is(node) && (node.operator === 'in' || node.operator === 'not in')
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'undefined'
-  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return 'a blob'
-  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'object'}`
-  return `${typeof value} ${String(value)}`
 }

@@ -1,4 +1,5 @@
 import {
+  BinaryOperationNode,
   type Compilable,
   type CompiledQuery,
   DeleteQueryNode,
@@ -7,10 +8,16 @@ import {
   InsertQueryNode,
   InsertResult,
   type OperationNode,
+  OperationNodeTransformer,
+  OperatorNode,
+  PrimitiveValueListNode,
+  type QueryId,
   type QueryResult,
   UpdateQueryNode,
   UpdateResult,
+  ValueListNode,
   ValueNode,
+  ValuesNode,
 } from 'kysely'
 import { StorageError } from './errors.js'
 
@@ -95,17 +102,34 @@ export class CompiledPreparedQuery<P, O> implements PreparedQuery<P, O> {
   readonly #slots: readonly Slot[]
   readonly #run: (query: CompiledQuery) => Promise<QueryResult<unknown>>
   readonly #adapter: string
+  /** Whether the engine must rebuild the SQL to fit its parameter limit, from the query tree. */
+  readonly #overLimit: boolean
 
   /**
    * @param compiled - the query compiled with its placeholders as parameters
    * @param run - executes one compiled query
    * @param adapter - the adapter's name, for errors
+   * @param maxBoundParameters - the engine's limit on bound parameters, if any
    */
-  constructor(compiled: CompiledQuery, run: (query: CompiledQuery) => Promise<QueryResult<unknown>>, adapter: string) {
+  constructor(
+    compiled: CompiledQuery,
+    run: (query: CompiledQuery) => Promise<QueryResult<unknown>>,
+    adapter: string,
+    maxBoundParameters?: number,
+  ) {
     this.sql = compiled.sql
     this.#compiled = compiled
     this.#run = run
     this.#adapter = adapter
+    this.#overLimit = maxBoundParameters !== undefined && compiled.parameters.length > maxBoundParameters
+    const list = placeholderAsList(compiled.query)
+    if (list) {
+      throw new StorageError(
+        'INVALID_PARAMETER',
+        `the placeholder \`${list.name}\` stands for a whole \`in\` list, but a placeholder is one value; give each value its own placeholder, or build the query with the list for each call`,
+        { adapter },
+      )
+    }
     const slots: Slot[] = []
     compiled.parameters.forEach((parameter, index) => {
       if (parameter instanceof Placeholder) slots.push({ index, name: parameter.name })
@@ -146,8 +170,79 @@ export class CompiledPreparedQuery<P, O> implements PreparedQuery<P, O> {
       }
       parameters[index] = value
     }
-    return { sql: this.#compiled.sql, query: this.#compiled.query, queryId: this.#compiled.queryId, parameters }
+    // Above the limit the engine rebuilds the SQL from the tree (split inserts, `in` lists read from
+    // JSON), so the tree must hold the values too, not the placeholders.
+    const query = this.#overLimit
+      ? new PlaceholderBinder(values as Record<string, unknown>).transformNode(this.#compiled.query)
+      : this.#compiled.query
+    return { sql: this.#compiled.sql, query, queryId: this.#compiled.queryId, parameters }
   }
+}
+
+/**
+ * Puts the values in place of the placeholders in a query tree. A list made only of values, as a
+ * list of placeholders becomes, is made a list of plain values: the form in which a multi-row
+ * insert is split, and an `in` list read from JSON, to fit a parameter limit.
+ */
+class PlaceholderBinder extends OperationNodeTransformer {
+  readonly #values: Record<string, unknown>
+
+  constructor(values: Record<string, unknown>) {
+    super()
+    this.#values = values
+  }
+
+  protected override transformValue(node: ValueNode, queryId?: QueryId): ValueNode {
+    return node.value instanceof Placeholder
+      ? ValueNode.create(this.#valueOf(node.value))
+      : super.transformValue(node, queryId)
+  }
+
+  protected override transformValues(node: ValuesNode, queryId?: QueryId): ValuesNode {
+    return ValuesNode.create(node.values.map((row) => this.#plainList(row) ?? this.transformNode(row, queryId)))
+  }
+
+  protected override transformBinaryOperation(node: BinaryOperationNode, queryId?: QueryId): BinaryOperationNode {
+    const transformed = super.transformBinaryOperation(node, queryId)
+    const list = this.#plainList(node.rightOperand)
+    return list ? BinaryOperationNode.create(transformed.leftOperand, transformed.operator, list) : transformed
+  }
+
+  #plainList(node: OperationNode): PrimitiveValueListNode | undefined {
+    if (!ValueListNode.is(node) || !node.values.every((item) => ValueNode.is(item) && !item.immediate)) return undefined
+    return PrimitiveValueListNode.create(
+      node.values.map((item) => {
+        const { value } = item as ValueNode
+        return value instanceof Placeholder ? this.#valueOf(value) : value
+      }),
+    )
+  }
+
+  #valueOf(placeholder: Placeholder<unknown>): unknown {
+    return this.#values[placeholder.name]
+  }
+}
+
+/** A placeholder put where an `in` / `not in` list goes (`where('id', 'in', $('ids'))`), if any. */
+function placeholderAsList(node: unknown): Placeholder<unknown> | undefined {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = placeholderAsList(item)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof node !== 'object' || node === null || ValueNode.is(node as OperationNode)) return undefined
+  if (BinaryOperationNode.is(node as OperationNode)) {
+    const { operator, rightOperand } = node as BinaryOperationNode
+    const isIn = OperatorNode.is(operator) && (operator.operator === 'in' || operator.operator === 'not in')
+    if (isIn && ValueNode.is(rightOperand) && rightOperand.value instanceof Placeholder) return rightOperand.value
+  }
+  for (const child of Object.values(node)) {
+    const found = placeholderAsList(child)
+    if (found) return found
+  }
+  return undefined
 }
 
 /** The result rows Kysely's `execute()` gives for this query. */

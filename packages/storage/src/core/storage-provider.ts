@@ -73,6 +73,10 @@ export interface StorageProvider<DB> extends AsyncDisposable {
    * configured, executes skip Kysely's executor (nothing to log or transform), which is most of
    * the saving; with them, they go through it and are logged and transformed as usual.
    *
+   * A placeholder is one value: one standing for a whole `in` list is refused with
+   * `INVALID_PARAMETER`. `execute` runs outside any transaction, waiting for an open one to end;
+   * inside a transaction's callback run the query as `trx.executeQuery(query.bind(values))`.
+   *
    * @template O - one result row, as Kysely infers it for the query built
    * @template P - the values, by placeholder name
    * @param build - builds the query from the provider's Kysely and `$`

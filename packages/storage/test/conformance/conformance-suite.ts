@@ -212,6 +212,67 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect((failure as StorageError).code).toBe('INVALID_PARAMETER')
       })
 
+      it('refuses values the engines would bind differently with INVALID_PARAMETER, storing nothing', async () => {
+        const odd: [string, unknown][] = [
+          ['an object', { a: 1 }],
+          ['an array', [1, 2]],
+          ['a DataView', new DataView(new ArrayBuffer(2))],
+          ['an Int16Array', new Int16Array([1, 2])],
+          ['a symbol', Symbol('s')],
+          ['an invalid Date', new Date(Number.NaN)],
+          ['the bigint 18446744073709551616', 2n ** 64n],
+        ]
+        for (const [description, value] of odd) {
+          const failure = await db
+            .insertInto('items')
+            .values({ sku: 'X', name: 'x', data: value as Uint8Array })
+            .execute()
+            .catch((error: unknown) => error)
+          expect(failure, description).toBeInstanceOf(StorageError)
+          expect(failure, description).toMatchObject({ code: 'INVALID_PARAMETER', adapter: harness.adapter })
+          expect((failure as Error).message).toContain(description)
+        }
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+        // An ArrayBuffer is bound as the blob of its bytes, where better-sqlite3 alone refused it.
+        const buffer = new Uint8Array([1, 2, 3]).buffer as unknown as Uint8Array
+        await db.insertInto('items').values({ sku: 'AB', name: 'buffer', data: buffer }).execute()
+        const { data } = await db.selectFrom('items').select('data').executeTakeFirstOrThrow()
+        expect(data).toBeInstanceOf(Uint8Array)
+        expect([...(data ?? [])]).toEqual([1, 2, 3])
+      })
+
+      it('stores infinite reals, or refuses them with INVALID_PARAMETER where the engine would store NULL', async () => {
+        // D1 sends bound values as JSON, which has no infinite numbers: D1 would store NULL.
+        const bindsInfinity = harness.adapter !== 'd1'
+        const insert = (sku: string, price: number) =>
+          db
+            .insertInto('items')
+            .values({ sku, name: 'infinite', price })
+            .execute()
+            .then(
+              () => 'stored',
+              (error: unknown) => error,
+            )
+        const many = storage.insertMany('items', [{ sku: 'M', name: 'many', price: Number.NEGATIVE_INFINITY }]).then(
+          () => 'stored',
+          (error: unknown) => error,
+        )
+        for (const outcome of [await insert('P', Number.POSITIVE_INFINITY), await insert('N', -1 / 0), await many]) {
+          if (bindsInfinity) expect(outcome).toBe('stored')
+          else expect(outcome).toMatchObject({ code: 'INVALID_PARAMETER', adapter: harness.adapter })
+        }
+        const stored = await db.selectFrom('items').select(['sku', 'price']).orderBy('sku').execute()
+        expect(stored).toEqual(
+          bindsInfinity
+            ? [
+                { sku: 'M', price: Number.NEGATIVE_INFINITY },
+                { sku: 'N', price: Number.NEGATIVE_INFINITY },
+                { sku: 'P', price: Number.POSITIVE_INFINITY },
+              ]
+            : [],
+        )
+      })
+
       it('orders, limits, offsets, joins, groups, aggregates and nests subqueries', async () => {
         const category = await tools()
         await db
@@ -555,6 +616,97 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
       })
 
+      it('refuses a value cast past its type with INVALID_PARAMETER, running nothing', async () => {
+        const insert = storage.prepare((db, $: Placeholders<{ sku: string; note: string }>) =>
+          db.insertInto('items').values({ sku: $('sku'), name: 'n', note: $('note') }),
+        )
+        const failure = await insert
+          .execute({ sku: 'A', note: { text: 'json?' } as unknown as string })
+          .catch((error: unknown) => error)
+        expect(failure).toMatchObject({ code: 'INVALID_PARAMETER', adapter: harness.adapter })
+        expect((failure as Error).message).toContain('is an object')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
+      })
+
+      it('refuses at prepare() a placeholder standing for a whole in list', () => {
+        const prepare = () =>
+          storage.prepare((db, $: Placeholders<{ skus: string }>) =>
+            db.selectFrom('items').select('sku').where('sku', 'in', $('skus')),
+          )
+        expect(prepare).toThrow(StorageError)
+        expect(prepare).toThrow(/`skus` stands for a whole `in` list/)
+      })
+
+      it('executes queries with more placeholders than one statement may bind', async () => {
+        const { id } = await db
+          .insertInto('items')
+          .values({ sku: 'A', name: 'a' })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        // 120 and 150 values: above the 100 that D1 and Durable Objects bind per statement.
+        const values = Object.fromEntries(Array.from({ length: 150 }, (_, index) => [`v${index}`, index]))
+        const insert = storage.prepare((db, $: Placeholders<Record<string, number>>) =>
+          db
+            .insertInto('movements')
+            .values(Array.from({ length: 60 }, (_, index) => ({ item_id: $('item'), delta: $(`v${index}`) }))),
+        )
+        expect(await insert.execute({ ...values, item: id })).toEqual([new InsertResult(60n, 60n)])
+        const find = storage.prepare((db, $: Placeholders<Record<string, number>>) =>
+          db
+            .selectFrom('movements')
+            .select('delta')
+            .where(
+              'delta',
+              'in',
+              Array.from({ length: 150 }, (_, index) => $(`v${index}`)),
+            )
+            .orderBy('delta'),
+        )
+        const found = await find.execute({ ...values, v0: 59, v1: 1_000 })
+        // 0 and 1 are left out of the list: v0 and v1 stand for 59 and 1,000 here.
+        expect(found.map((row) => row.delta)).toEqual(Array.from({ length: 58 }, (_, index) => index + 2))
+      })
+
+      it('sees a table as a later migration left it', async () => {
+        await db.insertInto('locations').values({ warehouse: 'W', bin: '1', label: 'shelf' }).execute()
+        const place = storage.prepare((db, $: Placeholders<{ warehouse: string }>) =>
+          db.selectFrom('locations').selectAll().where('warehouse', '=', $('warehouse')),
+        )
+        expect(await place.execute({ warehouse: 'W' })).toEqual([{ warehouse: 'W', bin: '1', label: 'shelf' }])
+        await storage.migrate({
+          ...conformanceMigrations,
+          '0003_location_size': {
+            async up(db: Kysely<any>) {
+              await db.schema
+                .alterTable('locations')
+                .addColumn('size', 'integer', (column) => column.notNull().defaultTo(3))
+                .execute()
+            },
+          },
+        })
+        expect(await place.execute({ warehouse: 'W' })).toEqual([{ warehouse: 'W', bin: '1', label: 'shelf', size: 3 }])
+      })
+
+      it.skipIf(!capabilities.interactiveTransactions)(
+        'runs inside a transaction through the transaction, with bind()',
+        async () => {
+          const insert = storage.prepare((db, $: Placeholders<{ name: string }>) =>
+            db.insertInto('categories').values({ name: $('name') }),
+          )
+          const failure = await storage
+            .transaction(async (trx) => {
+              await trx.executeQuery(insert.bind({ name: 'inside' }))
+              expect(await trx.selectFrom('categories').select('name').where('name', '=', 'inside').execute()).toEqual([
+                { name: 'inside' },
+              ])
+              throw new Error('roll back')
+            })
+            .catch((error: unknown) => error)
+          expect((failure as Error).message).toBe('roll back')
+          expect(await db.selectFrom('categories').select('name').where('name', '=', 'inside').execute()).toEqual([])
+        },
+      )
+
       it('maps constraint errors and announces writes like any query', async () => {
         const events: ChangeEvent[] = []
         storage.onChange((event) => events.push(event))
@@ -635,6 +787,15 @@ export function runConformanceSuite(harness: AdapterHarness): void {
         expect(events).toEqual([])
         await storage.insertMany('items', rows(3))
         expect(events).toEqual([{ tables: ['items'], source: 'local' }])
+      })
+
+      it('refuses a value cast past its type, naming the row and column, and applies no row', async () => {
+        const failing: Record<string, unknown>[] = rows(300)
+        failing.splice(150, 0, { sku: 'odd', name: 'odd', data: [1, 2] })
+        const failure = await storage.insertMany('items', failing as never[]).catch((error: unknown) => error)
+        expect(failure).toMatchObject({ code: 'INVALID_PARAMETER', adapter: harness.adapter })
+        expect((failure as Error).message).toContain('row 150 gives column `data` a value that is an array')
+        expect(await db.selectFrom('items').selectAll().execute()).toEqual([])
       })
 
       it('does nothing for no rows and refuses SQL expressions with a typed error', async () => {

@@ -243,6 +243,48 @@ for (const [name, serverHarness, clientHarness] of pairs) {
       expect(await snapshot(behind.storage.db)).toEqual(await snapshot(server.storage.db))
     })
 
+    it('compacts at a client’s cursor, beyond the log, and while clients push and pull, losing nothing', async () => {
+      const server = await openServer()
+      const resets: boolean[] = []
+      const watched = (request: Request) =>
+        server.sync.handle(request).then(async (response) => {
+          resets.push(((await response.clone().json()) as { reset: boolean }).reset)
+          return response
+        })
+      const seller = await openClient(server.sync, watched)
+      const reader = await openClient(server.sync, watched)
+      await seller.client.mutate.createItem(createItem('a', 20))
+      await seller.client.sync()
+      await reader.client.sync()
+
+      // keep beyond the log's length removes nothing.
+      const kept = await server.sync.compact({ keep: 1_000_000 })
+      expect(kept.removed).toBe(0)
+      expect(await server.sync.compact({ keep: 1_000_000 })).toEqual(kept)
+      // keep: 1 keeps exactly the entry the reader's cursor is at: it goes on incrementally.
+      expect((await server.sync.compact({ keep: 1 })).removed).toBeGreaterThan(0)
+      resets.length = 0
+      await reader.client.sync()
+      expect(resets).toEqual([false])
+
+      // Compactions racing with pushes and pulls: every sale arrives once, every replica converges.
+      for (let sale = 0; sale < 6; sale++) {
+        await seller.client.mutate.adjust({ movementId: `m${sale}`, itemId: 'a', delta: -1, note: 'sale' })
+      }
+      await Promise.all([
+        seller.client.sync(),
+        server.sync.compact({ keep: 1 }),
+        reader.client.sync(),
+        server.sync.compact({ keep: 2 }),
+        reader.client.sync(),
+      ])
+      await seller.client.sync()
+      await reader.client.sync()
+      const truth = await snapshot(server.storage.db)
+      expect(truth.items.map((item) => item.quantity)).toEqual([14])
+      for (const replica of [seller, reader]) expect(await snapshot(replica.storage.db)).toEqual(truth)
+    })
+
     it('refuses to compact the change log to nothing, with a typed error', async () => {
       const server = await openServer()
       for (const keep of [0, -1, 1.5, Number.NaN]) {

@@ -34,7 +34,8 @@ export function toQueryResult<R>(outcome: D1Outcome): QueryResult<R> {
 
 /**
  * The query's parameters as D1 binds them: blobs as plain Uint8Arrays; D1 refuses bigints, so those within JavaScript's safe
- * integer range go as numbers and larger ones are refused with a clear error instead of losing digits.
+ * integer range go as numbers and larger ones are refused with a clear error instead of losing digits; an infinite number,
+ * which D1 would store as NULL, is refused too.
  */
 export function toD1Parameters(query: CompiledQuery): unknown[] {
   return query.parameters.map((value, index) => {
@@ -43,6 +44,13 @@ export function toD1Parameters(query: CompiledQuery): unknown[] {
     // knows no Buffer, and no binding needs more than the bytes.
     if (value instanceof Uint8Array && value.constructor !== Uint8Array) {
       return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    }
+    if (value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY) {
+      throw new StorageError(
+        'INVALID_PARAMETER',
+        `parameter ${index + 1} is ${value}; D1 sends bound values as JSON, which turns an infinite number into NULL`,
+        { adapter: 'd1' },
+      )
     }
     if (typeof value !== 'bigint') return value
     if (value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value)

@@ -284,6 +284,32 @@ describe('local-storage: quota', () => {
   })
 })
 
+describe('local-storage: insertMany past the quota', () => {
+  it('rejects with StorageQuotaError and stores none of the rows, in memory, in storage or for another tab', async () => {
+    const storage = new QuotaStorage()
+    const name = `quota-many-${++databases}`
+    const provider = await tab(storage, name)
+    await provider.migrate(conformanceMigrations)
+    await provider.insertMany('items', [{ sku: 'kept', name: 'stored before' }])
+    storage.area.quota = storage.area.used + 40_000
+    const usedBefore = storage.area.used
+    const keysBefore = storage.length
+    const rows = Array.from({ length: 2_000 }, (_, index) => ({ sku: `M-${index}`, name: `row ${index} `.repeat(10) }))
+    const failure = await provider.insertMany('items', rows).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(StorageQuotaError)
+    expect(storage.area.used).toBe(usedBefore)
+    expect(storage.length).toBe(keysBefore)
+    expect(await skus(provider.db)).toEqual(['kept'])
+    const other = await tab(storage.openTab(), name)
+    expect(await skus(other.db)).toEqual(['kept'])
+    expect(await integrityCheck(other.db)).toEqual([{ integrity_check: 'ok' }])
+    // What fits still goes in, after the refusal.
+    await provider.insertMany('items', rows.slice(0, 20))
+    expect(await skus(provider.db)).toHaveLength(21)
+    await waitFor(async () => (await skus(other.db)).length === 21)
+  })
+})
+
 /**
  * A tab that dies after `mutations` more writes to storage: later writes throw and change nothing,
  * as nothing happens after a page is gone.
