@@ -22,6 +22,8 @@ import { sql } from 'kysely'
 import { migrations } from '../domain/migrations.js'
 import type { InventoryDB } from '../domain/schema.js'
 import { importSchema, parseInput } from '../domain/validation.js'
+import { inventoryMutators, SYNCED_TABLES } from '../domain/mutators.js'
+import type { SyncServer } from '@inventory/storage/sync'
 
 /** What the API needs from where it runs. */
 export interface ApiContext {
@@ -177,7 +179,10 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
         types: [SQLITE_MEDIA_TYPE, 'application/octet-stream', 'application/x-sqlite3'],
         limit: context.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES,
       })
-      return json(await restoreBackup(storage, file))
+      const restored = await restoreBackup(storage, file)
+      // The restored file may lack the change log and its triggers: the next sync sets them up again.
+      syncServers.delete(storage)
+      return json(restored)
     }
     case 'import': {
       if (segments.length > 2 || (id !== undefined && id !== 'preview')) break
@@ -186,6 +191,10 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
       if (id === 'preview') return json(await previewImport(db, csv))
       return json(await applyImport(storage, csv))
     }
+    case 'sync':
+      if (segments.length !== 1) break
+      allow(method, ['POST'])
+      return (await syncServerOf(context)).handle(request)
   }
   throw notFound(url.pathname)
 }
@@ -218,14 +227,45 @@ function originHost(origin: string): string | null {
 }
 
 function authorize(request: Request, context: ApiContext): void {
-  if (!context.apiToken) return
-  const header = request.headers.get('authorization') ?? ''
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
-  if (given === undefined || !constantTimeEqual(given, context.apiToken)) {
+  if (!carriesToken(request, context)) {
     throw new HttpError(401, 'unauthorized', 'writes need the header Authorization: Bearer <token>', {
       authorization: 'missing or wrong token',
     })
   }
+}
+
+/** Whether the request may write: no token is configured, or it carries `Authorization: Bearer <token>`. */
+function carriesToken(request: Request, context: ApiContext): boolean {
+  if (!context.apiToken) return true
+  const header = request.headers.get('authorization') ?? ''
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
+  return given !== undefined && constantTimeEqual(given, context.apiToken)
+}
+
+/** One sync server per storage: it sets up its change log once, on its first request. */
+const syncServers = new WeakMap<StorageProvider<InventoryDB>, Promise<SyncServer>>()
+
+/**
+ * The offline-first mode's endpoint (`POST /api/sync`): pushes of the inventory's mutators and
+ * pulls of the items and movements, for a client that keeps a replica. It is a write, so it passed
+ * the same cross-site check and token as every other write before it got here; `authorize` asks
+ * for the token again, so the endpoint keeps the rule wherever it is mounted.
+ */
+function syncServerOf(context: ApiContext): Promise<SyncServer> {
+  let server = syncServers.get(context.storage)
+  if (!server) {
+    // Loaded on first use: the browser-only build runs this handler too, and never syncs.
+    server = import('@inventory/storage/sync').then(({ createSyncServer }) =>
+      createSyncServer<InventoryDB>({
+        storage: context.storage,
+        mutators: inventoryMutators,
+        tables: SYNCED_TABLES,
+        authorize: (request) => carriesToken(request, context),
+      }),
+    )
+    syncServers.set(context.storage, server)
+  }
+  return server
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
