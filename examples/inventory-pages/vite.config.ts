@@ -3,16 +3,24 @@ import { defineConfig, type Plugin } from 'vite'
 /**
  * `vite build` makes the site that talks to a server's API (`dist/`: the Node server and Pages
  * with Functions serve it). `vite build --mode browser-only` makes the static site that keeps the
- * data in the browser (`dist-browser-only/`): the mode is chosen here, by the deployment, never
- * guessed from a server that did not answer.
+ * data in the browser (`dist-browser-only/`), and `vite build --mode offline-first` the site that
+ * keeps a replica of the server's data in the browser and syncs it (`dist-offline-first/`, served
+ * by the Node server with `--offline-first` or by Pages like `dist/`): the mode is chosen here, by
+ * the deployment, never guessed from a server that did not answer.
  */
 export default defineConfig(({ mode }) => ({
-  build: { outDir: mode === 'browser-only' ? 'dist-browser-only' : 'dist', emptyOutDir: true },
+  build: { outDir: OUT_DIRS[mode] ?? 'dist', emptyOutDir: true },
   // The browser-only mode's SQLite engine finds its .wasm next to its module; pre-bundling would move it.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
   plugins: [withoutSqliteWasmWorkers()],
   server: { proxy: { '/api': 'http://127.0.0.1:8787' } },
 }))
+
+/** Where each build mode writes its site; the default (`production`) is `dist/`. */
+const OUT_DIRS: Readonly<Record<string, string>> = {
+  'browser-only': 'dist-browser-only',
+  'offline-first': 'dist-offline-first',
+}
 
 /** sqlite-wasm's worker scripts, which it references with `new URL(name, import.meta.url)`. */
 const WORKER_URL = /new URL\((["'])(sqlite3-opfs-async-proxy\.js|sqlite3-worker1\.mjs)\1, import\.meta\.url\)/g

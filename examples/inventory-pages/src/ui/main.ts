@@ -11,6 +11,7 @@ import { type OpenedInventory, openInventory } from './open-inventory.js'
 import type { PageContext } from './page-context.js'
 import { findShell, type Shell } from './shell.js'
 import { Toast } from './toast.js'
+import { showSync } from './sync-state.js'
 
 start(findShell(document))
 
@@ -34,7 +35,7 @@ async function start(shell: Shell): Promise<void> {
 }
 
 /** Wires the view, the toolbar and the dialogs to the opened inventory. */
-function showInventory(shell: Shell, { client, live }: OpenedInventory): PageContext {
+function showInventory(shell: Shell, { client, live, sync }: OpenedInventory): PageContext {
   const toast = new Toast(shell.toast)
   const view = new InventoryView(
     shell,
@@ -58,6 +59,7 @@ function showInventory(shell: Shell, { client, live }: OpenedInventory): PageCon
   shell.restoreBackup.addEventListener('click', () => openRestoreDialog(page))
   shell.addItem.addEventListener('click', () => openItemDialog(page))
   shell.mode.textContent = client.description
+  if (sync) showSync(shell.syncState, sync, toast)
   shell.boot.hidden = true
   shell.app.hidden = false
   return page

@@ -9,6 +9,8 @@ export interface Shell {
   /** The inventory itself: header, list and history. */
   readonly app: HTMLElement
   readonly mode: HTMLElement
+  /** The offline-first build's sync state and pending changes; a click syncs now. */
+  readonly syncState: HTMLButtonElement
   readonly stats: HTMLElement
   readonly search: HTMLInputElement
   readonly category: HTMLSelectElement
@@ -39,6 +41,7 @@ export function findShell(document: Document): Shell {
     fatalRetry: find('fatal-retry', HTMLButtonElement),
     app: find('app', HTMLElement),
     mode: find('mode', HTMLElement),
+    syncState: find('sync-state', HTMLButtonElement),
     stats: find('stats', HTMLElement),
     search: find('search', HTMLInputElement),
     category: find('category', HTMLSelectElement),
