@@ -105,7 +105,11 @@ function describeOfflineFirst(name: string, screenshot: string, start: () => Pro
       await expect.poll(() => quantity(van, 'OF-SELL')).toBe('4')
       await expect.poll(() => syncState(van).textContent()).toBe('Offline · 1 pending')
       mkdirSync(resultsDir, { recursive: true })
-      await van.screenshot({ path: resultsDir + screenshot.replace('.png', '-offline.png') })
+      // The header and the top of the list: the README shows it (docs/offline-first.png).
+      await van.screenshot({
+        path: resultsDir + screenshot.replace('.png', '-offline.png'),
+        clip: { x: 0, y: 0, width: 1280, height: 560 },
+      })
 
       // Back online, the van pushes its sale at once (the browser's `online` event).
       await contexts[1]?.setOffline(false)
