@@ -149,3 +149,50 @@ function describeOfflineFirst(name: string, screenshot: string, start: () => Pro
     })
   })
 }
+
+describe.skipIf(!hasChromium)('offline-first site in Chromium, with a write token on the server', () => {
+  let server: ApiServer
+  let browser: Browser
+
+  beforeAll(async () => {
+    ;[server, browser] = await Promise.all([
+      startNodeApiServer({ site: SITE, apiToken: 'shop-token' }),
+      launchChromium(),
+    ])
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('asks for the token to sync, again at once when it is refused, and then syncs', async () => {
+    const page = await browser.newPage()
+    await page.goto(server.url)
+    const tokenDialog = page.getByTestId('token-dialog')
+    const answer = async (token: string) => {
+      const shown = await tokenDialog.elementHandle()
+      await tokenDialog.locator('[name="token"]').fill(token)
+      await tokenDialog.getByRole('button', { name: 'Continue' }).click()
+      await shown?.waitForElementState('hidden')
+    }
+    await expect.poll(() => tokenDialog.locator('.lead').textContent()).toBe('Changes need the API token.')
+    await answer('wrong-token')
+    // At once, not at the next round 10 s later.
+    await expect
+      .poll(() => tokenDialog.locator('.lead').textContent(), { timeout: 4000 })
+      .toBe('The API token was refused. Enter the right one.')
+    await answer('shop-token')
+    await expect.poll(() => page.getByTestId('sync-state').textContent()).toBe('Synced')
+    await page.locator('tr[data-sku="HAM-001"]').waitFor()
+
+    await page.locator('tr[data-sku="HAM-001"]').getByRole('button', { name: 'Adjust' }).click()
+    const dialog = page.getByTestId('adjust-dialog')
+    await dialog.locator('[name="delta"]').fill('-1')
+    await dialog.locator('[name="reason"]').fill('sale')
+    await dialog.getByRole('button', { name: 'Record movement' }).click()
+    await expect.poll(() => page.getByTestId('sync-state').getAttribute('data-pending')).toBe('0')
+    const { items } = await (await fetch(`${server.url}/api/items?q=HAM-001`)).json()
+    expect(items[0].quantity).toBe(11)
+    expect(await tokenDialog.count()).toBe(0)
+  })
+})

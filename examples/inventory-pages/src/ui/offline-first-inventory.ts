@@ -30,7 +30,7 @@ export interface OfflineFirstSync {
   onStatus(listener: (status: SyncStatus) => void): () => void
   /** Calls `listener` with a sentence for each change the server refused. */
   onRejected(listener: (message: string) => void): () => void
-  /** Syncs now. */
+  /** Syncs now; asks for the token again if the user closed its dialog before. */
   sync(): Promise<SyncStatus>
 }
 
@@ -52,22 +52,28 @@ export async function openOfflineFirstInventory(
   // Not the browser-only build's database: that one is its own inventory, this one a replica.
   const storage = await createStorage<InventoryDB>({ adapters: autoAdapters({ name: 'inventory-replica' }) })
   await storage.migrate(migrations)
+  // The token: asked for again at once when the server refuses the one sent; not asked for again
+  // by itself once the user closed the dialog (or none is needed) until a click on the sync state.
   let renewToken = false
+  let declined = false
   const client = createSyncClient({
     storage,
     mutators: inventoryMutators,
     endpoint: new URL('/api/sync', location.origin),
     tables: SYNCED_TABLES,
     async headers(): Promise<Record<string, string>> {
+      if (declined) return {}
       const renew = renewToken
       renewToken = false
       const given = await token(renew)
+      if (given === null) declined = true
       return given ? { authorization: `Bearer ${given}` } : {}
     },
   })
   client.onStatus((status) => {
-    // A refused token: ask for it again before the next round.
-    if (status.state === 'error' && / \(401\)/.test(status.error?.message ?? '')) renewToken = true
+    if (declined || status.state !== 'error' || !/ \(401\)/.test(status.error?.message ?? '')) return
+    renewToken = true
+    setTimeout(() => void client.sync())
   })
   const sync: OfflineFirstSync = {
     get status() {
@@ -75,7 +81,13 @@ export async function openOfflineFirstInventory(
     },
     onStatus: (listener) => client.onStatus(listener),
     onRejected: (listener) => client.onRejected((rejected) => listener(describeRejection(rejected))),
-    sync: () => client.sync(),
+    sync() {
+      if (declined) {
+        declined = false
+        renewToken = true
+      }
+      return client.sync()
+    },
   }
   // Every 10 s, when the browser comes back online, and after each change.
   client.start({ intervalMs: 10_000 })
