@@ -91,6 +91,10 @@ function describeOfflineFirst(name: string, screenshot: string, start: () => Pro
           )
         }
       })
+      // The worker keeps the files this page loaded, SQLite's .wasm among them, to open offline.
+      const keptFiles = () =>
+        van.evaluate(async () => (await (await caches.open('inventory-site-v2')).keys()).map((request) => request.url))
+      await expect.poll(async () => (await keptFiles()).some((url) => url.endsWith('.wasm'))).toBe(true)
       await contexts[1]?.setOffline(true)
       await sell(counter, 'OF-SELL', 1)
       await sell(van, 'OF-SELL', 1)

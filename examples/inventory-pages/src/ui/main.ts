@@ -30,7 +30,7 @@ async function start(shell: Shell): Promise<void> {
     return
   }
   const page = showInventory(shell, opened)
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/service-worker.js').catch(() => undefined)
+  if ('serviceWorker' in navigator) keepForOffline().catch(() => undefined)
   await page.refresh()
 }
 
@@ -63,4 +63,22 @@ function showInventory(shell: Shell, { client, live, sync }: OpenedInventory): P
   shell.boot.hidden = true
   shell.app.hidden = false
   return page
+}
+
+/**
+ * Registers the service worker and hands it the site's files this page loaded (its scripts, styles
+ * and SQLite's module and .wasm), so the page opens offline from the first visit on. The worker
+ * only keeps what it fetches itself once it controls a page; a host that lets browsers cache built
+ * files only briefly (Pages does, unlike the Node server) would otherwise leave the first offline
+ * start without them.
+ */
+async function keepForOffline(): Promise<void> {
+  await navigator.serviceWorker.register('/service-worker.js')
+  const { active } = await navigator.serviceWorker.ready
+  const files = performance
+    .getEntriesByType('resource')
+    .map((entry) => new URL(entry.name))
+    .filter((url) => url.origin === location.origin && url.pathname.startsWith('/assets/'))
+    .map((url) => url.pathname)
+  active?.postMessage({ keep: [...new Set(files)] })
 }
