@@ -95,6 +95,8 @@ export async function handleApiRequest(request: Request, context: ApiContext): P
   }
   // No answer of the API is ever to be read as anything but the type it declares.
   response.headers.set('x-content-type-options', 'nosniff')
+  // Pages of other sites may read the sync endpoint's answers: it answers them only with the token (see below).
+  if (new URL(request.url).pathname === SYNC_PATH) response.headers.set('access-control-allow-origin', '*')
   return response
 }
 
@@ -108,8 +110,13 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
   const query = Object.fromEntries(url.searchParams)
   const { storage } = context
   const { db } = storage
+  const sync = url.pathname === SYNC_PATH
+  if (sync && method === 'OPTIONS') return syncPreflight()
   if (method !== 'GET' && method !== 'HEAD') {
-    refuseCrossSite(request)
+    // A sync that carries a token is judged by its token alone, from whatever site (see syncPreflight).
+    if (!(sync && context.apiToken && request.headers.has('authorization'))) {
+      refuseCrossSite(request, sync ? SYNC_FROM_ANOTHER_SITE : undefined)
+    }
     authorize(request, context)
   }
 
@@ -206,13 +213,14 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
  * fetch metadata, say `Sec-Fetch-Site: cross-site`; clients that are not browsers (scripts, curl,
  * the Python client) send neither and are let through.
  */
-function refuseCrossSite(request: Request): void {
+function refuseCrossSite(request: Request, hint?: string): void {
   const site = request.headers.get('sec-fetch-site')
   const origin = request.headers.get('origin')
   const host = request.headers.get('host') ?? new URL(request.url).host
   if (site === 'cross-site' || site === 'same-site' || (origin !== null && originHost(origin) !== host)) {
     const sender = origin ?? `Sec-Fetch-Site: ${site}`
-    throw new HttpError(403, 'forbidden', 'writes are accepted only from pages of this site', {
+    const message = 'writes are accepted only from pages of this site'
+    throw new HttpError(403, 'forbidden', hint ? `${message}; ${hint}` : message, {
       origin: `${sender} is not this site`,
     })
   }
@@ -240,6 +248,34 @@ function carriesToken(request: Request, context: ApiContext): boolean {
   const header = request.headers.get('authorization') ?? ''
   const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
   return given !== undefined && constantTimeEqual(given, context.apiToken)
+}
+
+const SYNC_FROM_ANOTHER_SITE =
+  "a page of another site may sync only with the server's write token (INVENTORY_API_TOKEN), which it must be set up with"
+
+/** The sync endpoint's path: the one route pages of other sites may call (with the token). */
+const SYNC_PATH = '/api/sync'
+
+/**
+ * The answer to a browser asking whether a page of another site may send `POST /api/sync` with a
+ * token (CORS preflight): yes, and the request itself then passes only with the right token.
+ * Writes are refused from other sites because a browser adds a site's cookies (or, for a server
+ * without a token, its place on the network) to any page's request: authority the page never had.
+ * A bearer token is never added by the browser; a page can send it only if its user gave it, as
+ * the browser-only build's "Copy to a server" does, which makes such a request as deliberate as
+ * one from curl. Without a configured token nothing tells the user's page from an attacker's, so
+ * then other sites stay refused (403). No cookies are involved: `Access-Control-Allow-Credentials`
+ * is not sent, and `*` lets any page read only the answers its own token earned.
+ */
+function syncPreflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+    },
+  })
 }
 
 /** One sync server per storage: it sets up its change log once, on its first request. */

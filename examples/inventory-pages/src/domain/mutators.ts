@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { withinQuantityLimit } from './inventory.js'
 import type { InventoryDB } from './schema.js'
-import { adjustmentSchema, itemChangesSchema, newItemSchema, parseInput } from './validation.js'
+import { adjustmentSchema, itemChangesSchema, MAX_QUANTITY, newItemSchema, parseInput } from './validation.js'
 
 /**
  * The tables the offline-first mode replicates, parents before children: the same list for the
@@ -18,10 +18,22 @@ const itemId = z.int('a whole number').min(1, 'a positive id').max(Number.MAX_SA
 /** When the user acted: the same timestamp is stored on the client and on the server. */
 const at = z.iso.datetime({ message: 'an ISO 8601 time in UTC' })
 
-const createItemArgs = z.strictObject({
-  id: itemId.min(CLIENT_ITEM_IDS.min, 'an id made by newItemId()').max(CLIENT_ITEM_IDS.max, 'too large'),
+const clientItemId = itemId.min(CLIENT_ITEM_IDS.min, 'an id made by newItemId()').max(CLIENT_ITEM_IDS.max, 'too large')
+const createItemArgs = z.strictObject({ id: clientItemId, at, item: z.unknown() })
+/** A movement as another database recorded it: copied as it is, under the item's new id. */
+const copiedMovement = z.strictObject({
+  delta: adjustmentSchema.shape.delta,
+  reason: adjustmentSchema.shape.reason,
+  quantity_after: z.int('a whole number').min(0, 'cannot be negative').max(MAX_QUANTITY, 'too large'),
+  created_at: at,
+})
+/** At most this many movements travel with one copied item; the newest are kept (see `importItem`). */
+export const MAX_COPIED_MOVEMENTS = 1000
+const importItemArgs = z.strictObject({
+  id: clientItemId,
   at,
   item: z.unknown(),
+  movements: z.array(copiedMovement).max(MAX_COPIED_MOVEMENTS, `at most ${MAX_COPIED_MOVEMENTS} movements`),
 })
 const updateItemArgs = z.strictObject({ id: itemId, at, changes: z.unknown() })
 const deleteItemArgs = z.strictObject({ id: itemId })
@@ -32,6 +44,13 @@ export interface CreateItemArgs {
   id: number
   at: string
   item: Record<string, unknown>
+}
+/** Arguments of `importItem`: an item of another database (the browser-only build's) with its history. */
+export interface ImportItemArgs {
+  id: number
+  at: string
+  item: Record<string, unknown>
+  movements: { delta: number; reason: string; quantity_after: number; created_at: string }[]
 }
 export interface UpdateItemArgs {
   id: number
@@ -82,6 +101,25 @@ export const inventoryMutators = defineMutators({
         })
         .execute()
     }
+  },
+
+  /**
+   * An item copied from another database (the browser-only build's "Copy to a server"), with its
+   * movements as they were recorded there, oldest first: a SKU the server has already is refused by
+   * UNIQUE, and the copy of that item is reported, never merged into the server's item.
+   */
+  async importItem(db: Kysely<InventoryDB>, args: ImportItemArgs): Promise<void> {
+    const { id, at: time, item: input, movements } = parseInput(importItemArgs, args)
+    const item = parseInput(newItemSchema, input)
+    await db
+      .insertInto('items')
+      .values({ ...item, id, created_at: time, updated_at: time })
+      .execute()
+    if (movements.length === 0) return
+    await db
+      .insertInto('movements')
+      .values(movements.map((movement) => ({ ...movement, item_id: id })))
+      .execute()
   },
 
   /** Changes any field but the quantity; an item deleted meanwhile stays deleted. */

@@ -24,5 +24,7 @@ export async function openBrowserInventory(): Promise<OpenedInventory> {
       handleApiRequest(request, { storage }),
     ),
     live: liveInventory(storage),
+    // Loaded when used: the sync client is needed only for a copy.
+    copyToServer: async (target) => (await import('./copy-to-server.js')).copyToServer(storage, target),
   }
 }

@@ -12,6 +12,7 @@ import type { PageContext } from './page-context.js'
 import { findShell, type Shell } from './shell.js'
 import { Toast } from './toast.js'
 import { showSync } from './sync-state.js'
+import { openCopyDialog } from './copy-dialog.js'
 
 start(findShell(document))
 
@@ -35,7 +36,7 @@ async function start(shell: Shell): Promise<void> {
 }
 
 /** Wires the view, the toolbar and the dialogs to the opened inventory. */
-function showInventory(shell: Shell, { client, live, sync }: OpenedInventory): PageContext {
+function showInventory(shell: Shell, { client, live, sync, copyToServer }: OpenedInventory): PageContext {
   const toast = new Toast(shell.toast)
   const view = new InventoryView(
     shell,
@@ -60,6 +61,10 @@ function showInventory(shell: Shell, { client, live, sync }: OpenedInventory): P
   shell.addItem.addEventListener('click', () => openItemDialog(page))
   shell.mode.textContent = client.description
   if (sync) showSync(shell.syncState, sync, toast)
+  if (copyToServer) {
+    shell.copyToServer.hidden = false
+    shell.copyToServer.addEventListener('click', () => openCopyDialog(page, copyToServer))
+  }
   shell.boot.hidden = true
   shell.app.hidden = false
   return page

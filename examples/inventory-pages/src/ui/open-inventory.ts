@@ -1,6 +1,7 @@
 import { ApiInventoryClient, type InventoryClient, InventoryRequestError, readApiResponse } from './inventory-client.js'
 import type { LiveInventory } from './live-inventory.js'
 import type { OfflineFirstSync } from './offline-first-inventory.js'
+import type { CopyReport, CopyTarget } from './copy-to-server.js'
 import { askForToken } from './token-dialog.js'
 import { WriteToken } from './write-token.js'
 
@@ -10,6 +11,8 @@ export interface OpenedInventory {
   readonly live?: LiveInventory
   /** In the offline-first build: the replica's sync, for the header and the messages about refused changes. */
   readonly sync?: OfflineFirstSync
+  /** In the browser-only build: copies this browser's inventory to a server. */
+  readonly copyToServer?: (target: CopyTarget) => Promise<CopyReport>
 }
 
 /** The build made with `vite build --mode browser-only`: the static site that keeps the data in the browser. */

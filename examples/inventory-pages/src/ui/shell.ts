@@ -20,6 +20,8 @@ export interface Shell {
   readonly importCsv: HTMLButtonElement
   readonly downloadBackup: HTMLButtonElement
   readonly restoreBackup: HTMLButtonElement
+  /** The browser-only build's "Copy to a server". */
+  readonly copyToServer: HTMLButtonElement
   readonly addItem: HTMLButtonElement
   readonly status: HTMLElement
   readonly items: HTMLTableSectionElement
@@ -51,6 +53,7 @@ export function findShell(document: Document): Shell {
     importCsv: find('import-csv', HTMLButtonElement),
     downloadBackup: find('download-backup', HTMLButtonElement),
     restoreBackup: find('restore-backup', HTMLButtonElement),
+    copyToServer: find('copy-to-server', HTMLButtonElement),
     addItem: find('add-item', HTMLButtonElement),
     status: find('status', HTMLElement),
     items: find('items', HTMLTableSectionElement),

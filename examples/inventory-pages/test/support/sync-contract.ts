@@ -250,7 +250,30 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
         body: JSON.stringify(syncBody({ clientId: 'cross-site-1', mutations: [] })),
       })
       expect(crossSite.status).toBe(403)
+      expect((await crossSite.json()).error.message).toMatch(/only with the server's write token/)
+      // The page may read why: a server without a token accepts no sync from another site.
+      expect(crossSite.headers.get('access-control-allow-origin')).toBe('*')
       expect((await fetch(`${server.url}/api/sync`)).status).toBe(405)
+    })
+
+    it('answers a browser’s preflight for a sync from another site with the token', async () => {
+      const preflight = await fetch(`${server.url}/api/sync`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://browser-only.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      })
+      expect(preflight.status).toBe(204)
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('POST')
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type')
+      expect(preflight.headers.get('access-control-allow-credentials')).toBeNull()
+      // Only the sync endpoint opens to other sites.
+      const items = await fetch(`${server.url}/api/items`, { method: 'OPTIONS' })
+      expect(items.status).toBe(405)
+      expect(items.headers.get('access-control-allow-origin')).toBeNull()
     })
   })
 
@@ -280,6 +303,34 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
       expect(await withToken.sync()).toMatchObject({ state: 'idle', pending: 0 })
       const created = await fetch(`${server.url}/api/items/${id}`)
       expect(created.status).toBe(200)
+    })
+
+    it('lets a page of another site sync with the token (not ambient authority), and nothing else', async () => {
+      const crossSite = (
+        token: string,
+        path = '/api/sync',
+        body: unknown = syncBody({ clientId: 'other-site-1', mutations: [] }),
+      ) =>
+        fetch(server.url + path, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            origin: 'https://browser-only.example',
+            'sec-fetch-site': 'cross-site',
+            authorization: `Bearer ${token}`,
+          },
+          body: JSON.stringify(body),
+        })
+      const allowed = await crossSite('sync-secret')
+      expect(allowed.status).toBe(200)
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('*')
+      expect(await allowed.json()).toMatchObject({ lastMutationId: 0, reset: true })
+      const wrongToken = await crossSite('not-the-token')
+      expect(wrongToken.status).toBe(401)
+      expect(wrongToken.headers.get('access-control-allow-origin')).toBe('*')
+      const otherRoute = await crossSite('sync-secret', '/api/items', { sku: 'CROSS-1', name: 'From elsewhere' })
+      expect(otherRoute.status).toBe(403)
+      expect(otherRoute.headers.get('access-control-allow-origin')).toBeNull()
     })
   })
 }
