@@ -215,6 +215,35 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
       expect(await device.items()).toEqual(await serverItems())
     })
 
+    it('brings edits and deletions made offline to the server; an edit of an item deleted meanwhile changes nothing', async () => {
+      const [kept, dropped, gone] = [
+        await createOnServer('SYNC-EDIT', 2),
+        await createOnServer('SYNC-DROP', 1),
+        await createOnServer('SYNC-GONE', 1),
+      ]
+      const device = await openDevice()
+      await device.client.sync()
+      device.online = false
+      await device.client.mutate.updateItem({
+        id: kept.id,
+        at: at(),
+        changes: { sku: 'SYNC-EDITED', location: 'Aisle 9' },
+      })
+      await device.client.mutate.deleteItem({ id: dropped.id })
+      await device.client.mutate.updateItem({ id: gone.id, at: at(), changes: { name: 'Renamed offline' } })
+      expect(await device.item('SYNC-DROP')).toBeUndefined()
+      // Meanwhile someone deletes the item the device renames.
+      expect((await api('DELETE', `/api/items/${gone.id}`)).status).toBe(204)
+      device.online = true
+      expect(await device.client.sync()).toMatchObject({ state: 'idle', pending: 0 })
+      expect(device.rejected).toEqual([])
+      expect((await serverItem(kept.id)).item).toMatchObject({ sku: 'SYNC-EDITED', location: 'Aisle 9', quantity: 2 })
+      expect((await api('GET', `/api/items/${dropped.id}`)).status).toBe(404)
+      expect((await api('GET', `/api/items/${gone.id}`)).status).toBe(404)
+      expect((await api('GET', `/api/movements?item_id=${dropped.id}`)).body.movements).toEqual([])
+      expect(await device.items()).toEqual(await serverItems())
+    })
+
     it('refuses mutations with invalid arguments on the server, as the API refuses such requests', async () => {
       const item = await createOnServer('SYNC-BAD', 2)
       const device = await openDevice()
