@@ -1,18 +1,29 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { defineConfig, type Plugin } from 'vite'
+import { BROWSER_ONLY_SITE_HEADERS, pagesHeadersFile } from './src/server/security-headers.js'
 
 /**
  * `vite build` makes the site that talks to a server's API (`dist/`: the Node server and Pages
  * with Functions serve it). `vite build --mode browser-only` makes the static site that keeps the
- * data in the browser (`dist-browser-only/`): the mode is chosen here, by the deployment, never
- * guessed from a server that did not answer.
+ * data in the browser (`dist-browser-only/`), and `vite build --mode offline-first` the site that
+ * keeps a replica of the server's data in the browser and syncs it (`dist-offline-first/`, served
+ * by the Node server with `--offline-first` or by Pages like `dist/`): the mode is chosen here, by
+ * the deployment, never guessed from a server that did not answer.
  */
 export default defineConfig(({ mode }) => ({
-  build: { outDir: mode === 'browser-only' ? 'dist-browser-only' : 'dist', emptyOutDir: true },
+  build: { outDir: OUT_DIRS[mode] ?? 'dist', emptyOutDir: true },
   // The browser-only mode's SQLite engine finds its .wasm next to its module; pre-bundling would move it.
   optimizeDeps: { exclude: ['@sqlite.org/sqlite-wasm'] },
-  plugins: [withoutSqliteWasmWorkers()],
+  plugins: [withoutSqliteWasmWorkers(), ...(mode === 'browser-only' ? [browserOnlyHeaders()] : [])],
   server: { proxy: { '/api': 'http://127.0.0.1:8787' } },
 }))
+
+/** Where each build mode writes its site; the default (`production`) is `dist/`. */
+const OUT_DIRS: Readonly<Record<string, string>> = {
+  'browser-only': 'dist-browser-only',
+  'offline-first': 'dist-offline-first',
+}
 
 /** sqlite-wasm's worker scripts, which it references with `new URL(name, import.meta.url)`. */
 const WORKER_URL = /new URL\((["'])(sqlite3-opfs-async-proxy\.js|sqlite3-worker1\.mjs)\1, import\.meta\.url\)/g
@@ -40,6 +51,27 @@ function withoutSqliteWasmWorkers(): Plugin {
         this.error(`expected @sqlite.org/sqlite-wasm to name its two worker scripts, found ${[...dropped].join(', ')}`)
       }
       return { code: rewritten, map: null }
+    },
+  }
+}
+
+/**
+ * Replaces the `_headers` copied from `public/` in the browser-only build with that build's own
+ * (`BROWSER_ONLY_SITE_HEADERS`): its "Copy to a server" connects to another site, which the other
+ * builds' policy forbids.
+ */
+function browserOnlyHeaders(): Plugin {
+  let outDir = ''
+  return {
+    name: 'browser-only-headers',
+    apply: 'build',
+    configResolved(config) {
+      outDir = config.build.outDir
+    },
+    closeBundle() {
+      const comment =
+        'Cloudflare Pages: headers of every file of the browser-only build, written by vite.config.ts from\nsrc/server/security-headers.ts (BROWSER_ONLY_SITE_HEADERS); edit them there.'
+      writeFileSync(join(outDir, '_headers'), pagesHeadersFile(BROWSER_ONLY_SITE_HEADERS, comment))
     },
   }
 }

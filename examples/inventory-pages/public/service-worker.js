@@ -21,6 +21,19 @@ self.addEventListener('activate', (event) => {
   )
 })
 
+// The page names the built files it loaded before this worker controlled it (see keepForOffline()
+// in src/ui/main.ts); only this site's /assets/ files are kept.
+self.addEventListener('message', (event) => {
+  const files = Array.isArray(event.data?.keep) ? event.data.keep : []
+  const assets = files.filter((path) => typeof path === 'string' && /^\/assets\/[\w.-]+$/.test(path))
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => Promise.all(assets.map((path) => cache.match(path).then((kept) => kept ?? cache.add(path)))))
+      .catch(() => undefined),
+  )
+})
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url)
   const api = url.pathname === '/api' || url.pathname.startsWith('/api/')

@@ -23,8 +23,10 @@ export async function onRequest(context: { request: Request; env: Env }): Promis
   if (bookmark !== null && !isD1Bookmark(bookmark)) {
     return errorResponse(400, 'bad_request', `the ${D1_BOOKMARK_HEADER} header is not a D1 bookmark`)
   }
-  // Without a bookmark (a client's first request) any replica may answer the first read.
-  const session = bookmark ?? 'first-unconstrained'
+  // Without a bookmark (a client's first request) any replica may answer the first read. A sync
+  // starts on the primary: a replica behind the client's cursor would not know that cursor.
+  const sync = new URL(request.url).pathname === '/api/sync'
+  const session = sync ? 'first-primary' : (bookmark ?? 'first-unconstrained')
   const storage = await createStorage<InventoryDB>({ adapters: d1Adapter({ database: env.DB, session }) })
   const answer = await handleApiRequest(request, { storage, apiToken: env.INVENTORY_API_TOKEN || undefined })
   const latest = d1Bookmark(storage)

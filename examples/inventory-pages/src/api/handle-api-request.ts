@@ -22,6 +22,8 @@ import { sql } from 'kysely'
 import { migrations } from '../domain/migrations.js'
 import type { InventoryDB } from '../domain/schema.js'
 import { importSchema, parseInput } from '../domain/validation.js'
+import { inventoryMutators, SYNCED_TABLES } from '../domain/mutators.js'
+import type { SyncServer } from '@inventory/storage/sync'
 
 /** What the API needs from where it runs. */
 export interface ApiContext {
@@ -93,6 +95,8 @@ export async function handleApiRequest(request: Request, context: ApiContext): P
   }
   // No answer of the API is ever to be read as anything but the type it declares.
   response.headers.set('x-content-type-options', 'nosniff')
+  // Pages of other sites may read the sync endpoint's answers: it answers them only with the token (see below).
+  if (new URL(request.url).pathname === SYNC_PATH) response.headers.set('access-control-allow-origin', '*')
   return response
 }
 
@@ -106,8 +110,13 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
   const query = Object.fromEntries(url.searchParams)
   const { storage } = context
   const { db } = storage
+  const sync = url.pathname === SYNC_PATH
+  if (sync && method === 'OPTIONS') return syncPreflight()
   if (method !== 'GET' && method !== 'HEAD') {
-    refuseCrossSite(request)
+    // A sync that carries a token is judged by its token alone, from whatever site (see syncPreflight).
+    if (!(sync && context.apiToken && request.headers.has('authorization'))) {
+      refuseCrossSite(request, sync ? SYNC_FROM_ANOTHER_SITE : undefined)
+    }
     authorize(request, context)
   }
 
@@ -177,7 +186,10 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
         types: [SQLITE_MEDIA_TYPE, 'application/octet-stream', 'application/x-sqlite3'],
         limit: context.maxBackupBytes ?? DEFAULT_MAX_BACKUP_BYTES,
       })
-      return json(await restoreBackup(storage, file))
+      const restored = await restoreBackup(storage, file)
+      // The restored file may lack the change log and its triggers: the next sync sets them up again.
+      syncServers.delete(storage)
+      return json(restored)
     }
     case 'import': {
       if (segments.length > 2 || (id !== undefined && id !== 'preview')) break
@@ -186,6 +198,10 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
       if (id === 'preview') return json(await previewImport(db, csv))
       return json(await applyImport(storage, csv))
     }
+    case 'sync':
+      if (segments.length !== 1) break
+      allow(method, ['POST'])
+      return (await syncServerOf(context)).handle(request)
   }
   throw notFound(url.pathname)
 }
@@ -197,13 +213,14 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
  * fetch metadata, say `Sec-Fetch-Site: cross-site`; clients that are not browsers (scripts, curl,
  * the Python client) send neither and are let through.
  */
-function refuseCrossSite(request: Request): void {
+function refuseCrossSite(request: Request, hint?: string): void {
   const site = request.headers.get('sec-fetch-site')
   const origin = request.headers.get('origin')
   const host = request.headers.get('host') ?? new URL(request.url).host
   if (site === 'cross-site' || site === 'same-site' || (origin !== null && originHost(origin) !== host)) {
     const sender = origin ?? `Sec-Fetch-Site: ${site}`
-    throw new HttpError(403, 'forbidden', 'writes are accepted only from pages of this site', {
+    const message = 'writes are accepted only from pages of this site'
+    throw new HttpError(403, 'forbidden', hint ? `${message}; ${hint}` : message, {
       origin: `${sender} is not this site`,
     })
   }
@@ -218,14 +235,73 @@ function originHost(origin: string): string | null {
 }
 
 function authorize(request: Request, context: ApiContext): void {
-  if (!context.apiToken) return
-  const header = request.headers.get('authorization') ?? ''
-  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
-  if (given === undefined || !constantTimeEqual(given, context.apiToken)) {
+  if (!carriesToken(request, context)) {
     throw new HttpError(401, 'unauthorized', 'writes need the header Authorization: Bearer <token>', {
       authorization: 'missing or wrong token',
     })
   }
+}
+
+/** Whether the request may write: no token is configured, or it carries `Authorization: Bearer <token>`. */
+function carriesToken(request: Request, context: ApiContext): boolean {
+  if (!context.apiToken) return true
+  const header = request.headers.get('authorization') ?? ''
+  const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]
+  return given !== undefined && constantTimeEqual(given, context.apiToken)
+}
+
+const SYNC_FROM_ANOTHER_SITE =
+  "a page of another site may sync only with the server's write token (INVENTORY_API_TOKEN), which it must be set up with"
+
+/** The sync endpoint's path: the one route pages of other sites may call (with the token). */
+const SYNC_PATH = '/api/sync'
+
+/**
+ * The answer to a browser asking whether a page of another site may send `POST /api/sync` with a
+ * token (CORS preflight): yes, and the request itself then passes only with the right token.
+ * Writes are refused from other sites because a browser adds a site's cookies (or, for a server
+ * without a token, its place on the network) to any page's request: authority the page never had.
+ * A bearer token is never added by the browser; a page can send it only if its user gave it, as
+ * the browser-only build's "Copy to a server" does, which makes such a request as deliberate as
+ * one from curl. Without a configured token nothing tells the user's page from an attacker's, so
+ * then other sites stay refused (403). No cookies are involved: `Access-Control-Allow-Credentials`
+ * is not sent, and `*` lets any page read only the answers its own token earned.
+ */
+function syncPreflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600',
+    },
+  })
+}
+
+/** One sync server per storage: it sets up its change log once, on its first request. */
+const syncServers = new WeakMap<StorageProvider<InventoryDB>, Promise<SyncServer>>()
+
+/**
+ * The offline-first mode's endpoint (`POST /api/sync`): pushes of the inventory's mutators and
+ * pulls of the items and movements, for a client that keeps a replica. It is a write, so it passed
+ * the same cross-site check and token as every other write before it got here; `authorize` asks
+ * for the token again, so the endpoint keeps the rule wherever it is mounted.
+ */
+function syncServerOf(context: ApiContext): Promise<SyncServer> {
+  let server = syncServers.get(context.storage)
+  if (!server) {
+    // Loaded on first use: the browser-only build runs this handler too, and never syncs.
+    server = import('@inventory/storage/sync').then(({ createSyncServer }) =>
+      createSyncServer<InventoryDB>({
+        storage: context.storage,
+        mutators: inventoryMutators,
+        tables: SYNCED_TABLES,
+        authorize: (request) => carriesToken(request, context),
+      }),
+    )
+    syncServers.set(context.storage, server)
+  }
+  return server
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -159,8 +159,7 @@ export async function adjustStock(
   const recorded = await sentAgain()
   if (recorded) return recorded
   const at = now()
-  const withinLimit = (eb: ExpressionBuilder<InventoryDB, 'items'>) =>
-    eb(eb('quantity', '+', delta), '<=', MAX_QUANTITY)
+  const withinLimit = withinQuantityLimit(delta)
   let written: QueryResult<unknown>[]
   try {
     written = await storage.batch([
@@ -208,6 +207,11 @@ export async function adjustStock(
   throw new InventoryError('conflict', `${current.sku} cannot hold more than ${limit} units`, {
     fields: { delta: `at most ${MAX_QUANTITY - current.quantity} more: an item holds at most ${limit}` },
   })
+}
+
+/** The condition an item meets when `delta` keeps it within {@link MAX_QUANTITY}; stock below zero is the schema's CHECK. */
+export function withinQuantityLimit(delta: number) {
+  return (eb: ExpressionBuilder<InventoryDB, 'items'>) => eb(eb('quantity', '+', delta), '<=', MAX_QUANTITY)
 }
 
 /**

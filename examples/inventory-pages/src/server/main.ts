@@ -6,7 +6,10 @@ const server = await startNodeServer({
   filename: process.env.INVENTORY_DB ?? '.data/inventory.sqlite',
   port: Number(process.env.PORT ?? 8787),
   host: process.env.HOST ?? '127.0.0.1',
-  staticDir: fileURLToPath(new URL('../../dist', import.meta.url)),
+  // `--offline-first`: the site built with `vite build --mode offline-first`, which syncs a replica in the browser.
+  staticDir: fileURLToPath(
+    new URL(process.argv.includes('--offline-first') ? '../../dist-offline-first' : '../../dist', import.meta.url),
+  ),
   apiToken: process.env.INVENTORY_API_TOKEN || undefined,
   allowedHosts: (process.env.INVENTORY_ALLOWED_HOSTS ?? '')
     .split(',')

@@ -179,7 +179,11 @@ function toWebRequest(
  * A file of the built UI, or `index.html` for any path that is not a file, with the site's
  * security headers. A path whose percent-encoding is malformed is answered with 400.
  */
-export async function serveStatic(root: string, pathname: string): Promise<Response> {
+export async function serveStatic(
+  root: string,
+  pathname: string,
+  siteHeaders: Readonly<Record<string, string>> = SITE_HEADERS,
+): Promise<Response> {
   let path: string
   try {
     path = decodeURIComponent(pathname)
@@ -194,7 +198,7 @@ export async function serveStatic(root: string, pathname: string): Promise<Respo
     const cache = file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache'
     return new Response(body, {
       headers: {
-        ...SITE_HEADERS,
+        ...siteHeaders,
         'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': cache,
       },
@@ -202,7 +206,7 @@ export async function serveStatic(root: string, pathname: string): Promise<Respo
   } catch {
     return new Response('The UI is not built yet: run `pnpm build` in examples/inventory-pages.', {
       status: 503,
-      headers: { ...SITE_HEADERS, 'content-type': 'text/plain; charset=utf-8' },
+      headers: { ...siteHeaders, 'content-type': 'text/plain; charset=utf-8' },
     })
   }
 }

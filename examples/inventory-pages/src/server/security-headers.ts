@@ -25,3 +25,33 @@ export const SITE_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
 }
+
+/**
+ * The browser-only build's policy: the same, but it may also connect to other servers, for "Copy to
+ * a server" (any `https:` server, and `http:` on this machine for a local Node server). It lets a
+ * script of the page reach a server it names; scripts still come from this site only.
+ */
+export const BROWSER_ONLY_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "connect-src 'self'",
+  "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
+)
+
+/** {@link SITE_HEADERS} of the browser-only build, with its policy; `vite.config.ts` writes them to its `_headers`. */
+export const BROWSER_ONLY_SITE_HEADERS: Readonly<Record<string, string>> = {
+  ...SITE_HEADERS,
+  'content-security-policy': BROWSER_ONLY_CONTENT_SECURITY_POLICY,
+}
+
+/** `headers` as a Cloudflare Pages `_headers` file, for every path. */
+export function pagesHeadersFile(headers: Readonly<Record<string, string>>, comment: string): string {
+  const names: Record<string, string> = {
+    'content-security-policy': 'Content-Security-Policy',
+    'x-frame-options': 'X-Frame-Options',
+    'x-content-type-options': 'X-Content-Type-Options',
+  }
+  const lines = Object.entries(headers).map(([name, value]) => `  ${names[name] ?? name}: ${value}`)
+  return `${comment
+    .split('\n')
+    .map((line) => `# ${line}`)
+    .join('\n')}\n/*\n${lines.join('\n')}\n`
+}

@@ -11,6 +11,8 @@ import { type OpenedInventory, openInventory } from './open-inventory.js'
 import type { PageContext } from './page-context.js'
 import { findShell, type Shell } from './shell.js'
 import { Toast } from './toast.js'
+import { showSync } from './sync-state.js'
+import { openCopyDialog } from './copy-dialog.js'
 
 start(findShell(document))
 
@@ -29,12 +31,12 @@ async function start(shell: Shell): Promise<void> {
     return
   }
   const page = showInventory(shell, opened)
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/service-worker.js').catch(() => undefined)
+  if ('serviceWorker' in navigator) keepForOffline().catch(() => undefined)
   await page.refresh()
 }
 
 /** Wires the view, the toolbar and the dialogs to the opened inventory. */
-function showInventory(shell: Shell, { client, live }: OpenedInventory): PageContext {
+function showInventory(shell: Shell, { client, live, sync, copyToServer }: OpenedInventory): PageContext {
   const toast = new Toast(shell.toast)
   const view = new InventoryView(
     shell,
@@ -58,7 +60,30 @@ function showInventory(shell: Shell, { client, live }: OpenedInventory): PageCon
   shell.restoreBackup.addEventListener('click', () => openRestoreDialog(page))
   shell.addItem.addEventListener('click', () => openItemDialog(page))
   shell.mode.textContent = client.description
+  if (sync) showSync(shell.syncState, sync, toast)
+  if (copyToServer) {
+    shell.copyToServer.hidden = false
+    shell.copyToServer.addEventListener('click', () => openCopyDialog(page, copyToServer))
+  }
   shell.boot.hidden = true
   shell.app.hidden = false
   return page
+}
+
+/**
+ * Registers the service worker and hands it the site's files this page loaded (its scripts, styles
+ * and SQLite's module and .wasm), so the page opens offline from the first visit on. The worker
+ * only keeps what it fetches itself once it controls a page; a host that lets browsers cache built
+ * files only briefly (Pages does, unlike the Node server) would otherwise leave the first offline
+ * start without them.
+ */
+async function keepForOffline(): Promise<void> {
+  await navigator.serviceWorker.register('/service-worker.js')
+  const { active } = await navigator.serviceWorker.ready
+  const files = performance
+    .getEntriesByType('resource')
+    .map((entry) => new URL(entry.name))
+    .filter((url) => url.origin === location.origin && url.pathname.startsWith('/assets/'))
+    .map((url) => url.pathname)
+  active?.postMessage({ keep: [...new Set(files)] })
 }

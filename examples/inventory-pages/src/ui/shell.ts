@@ -9,6 +9,8 @@ export interface Shell {
   /** The inventory itself: header, list and history. */
   readonly app: HTMLElement
   readonly mode: HTMLElement
+  /** The offline-first build's sync state and pending changes; a click syncs now. */
+  readonly syncState: HTMLButtonElement
   readonly stats: HTMLElement
   readonly search: HTMLInputElement
   readonly category: HTMLSelectElement
@@ -18,6 +20,8 @@ export interface Shell {
   readonly importCsv: HTMLButtonElement
   readonly downloadBackup: HTMLButtonElement
   readonly restoreBackup: HTMLButtonElement
+  /** The browser-only build's "Copy to a server". */
+  readonly copyToServer: HTMLButtonElement
   readonly addItem: HTMLButtonElement
   readonly status: HTMLElement
   readonly items: HTMLTableSectionElement
@@ -39,6 +43,7 @@ export function findShell(document: Document): Shell {
     fatalRetry: find('fatal-retry', HTMLButtonElement),
     app: find('app', HTMLElement),
     mode: find('mode', HTMLElement),
+    syncState: find('sync-state', HTMLButtonElement),
     stats: find('stats', HTMLElement),
     search: find('search', HTMLInputElement),
     category: find('category', HTMLSelectElement),
@@ -48,6 +53,7 @@ export function findShell(document: Document): Shell {
     importCsv: find('import-csv', HTMLButtonElement),
     downloadBackup: find('download-backup', HTMLButtonElement),
     restoreBackup: find('restore-backup', HTMLButtonElement),
+    copyToServer: find('copy-to-server', HTMLButtonElement),
     addItem: find('add-item', HTMLButtonElement),
     status: find('status', HTMLElement),
     items: find('items', HTMLTableSectionElement),

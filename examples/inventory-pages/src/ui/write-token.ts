@@ -19,6 +19,11 @@ export class WriteToken {
     this.#ask = ask
   }
 
+  /** The token kept earlier, without asking for one. */
+  saved(): string | null {
+    return read(sessionStorage) ?? read(localStorage)
+  }
+
   /** The token to send; `renew` after the server refused the last one. */
   async get(renew: boolean): Promise<string | null> {
     const saved = read(sessionStorage) ?? read(localStorage)

@@ -21,17 +21,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `wrangler pages dev` serving dist/ and functions/ on a fresh local D1, migrated with the
- * generated `migrations/*.sql` exactly as a deployment is; stopped and removed on close.
+ * `wrangler pages dev` serving dist/ (or `site`) and functions/ on a fresh local D1, migrated with
+ * the generated `migrations/*.sql` exactly as a deployment is; stopped and removed on close.
  */
-export async function startWranglerApiServer(options: { apiToken?: string } = {}): Promise<ApiServer> {
+export async function startWranglerApiServer(options: { apiToken?: string; site?: string } = {}): Promise<ApiServer> {
   const persistDir = mkdtempSync(join(tmpdir(), 'inventory-pages-d1-'))
   await promisify(execFile)(wranglerBin, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], {
     cwd: projectDir,
     env: environment,
   })
   return serveWithWrangler(
-    ['pages', 'dev'],
+    ['pages', 'dev', ...(options.site ? [options.site] : [])],
     persistDir,
     options.apiToken ? ['--binding', `INVENTORY_API_TOKEN=${options.apiToken}`] : [],
   )

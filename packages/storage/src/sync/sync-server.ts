@@ -139,13 +139,15 @@ export function createSyncServer<DB>(options: SyncServerOptions<DB>): SyncServer
       let last = await lastMutationId(db, clientId)
       for (const mutation of mutations) {
         if (mutation.id <= last) continue
-        await sql`savepoint _sync_mutation`.execute(db)
+        // Quoted, as Kysely writes savepoints: the durable-object driver turns exactly that form
+        // into the runtime's nested transactions (the runtime refuses SQL's own savepoints).
+        await sql`savepoint "_sync_mutation"`.execute(db)
         try {
           await mutatorOf(mutation)(db as Kysely<DB>, mutation.args)
-          await sql`release _sync_mutation`.execute(db)
+          await sql`release "_sync_mutation"`.execute(db)
         } catch (error) {
-          await sql`rollback to _sync_mutation`.execute(db)
-          await sql`release _sync_mutation`.execute(db)
+          await sql`rollback to "_sync_mutation"`.execute(db)
+          await sql`release "_sync_mutation"`.execute(db)
           if (isRetryable(error)) throw error
           await db
             .insertInto(REJECTIONS)
