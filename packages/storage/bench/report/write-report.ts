@@ -223,7 +223,7 @@ function renderMarkdown(run: BenchmarkRun, commitChart: boolean): string {
     lines.push(`Not measured: ${run.syncChromium.skipped}.`, '')
   } else {
     lines.push(
-      'An empty client on Chromium’s real IndexedDB pulls 10,000 items; the page’s request is answered in Node by the sync server (through Playwright’s request interception, no network). The first pull of the page runs code not optimised yet; the median is of the pulls after it, each into a new database. The server’s share is its reading of the tables and writing of the answer.',
+      'An empty client on Chromium’s real IndexedDB pulls 10,000 items; the page’s requests to `/api/sync` are answered by the page’s own server, on the same origin over loopback, with the sync server (the sqlite one in that process, the D1 one inside workerd). The first pull of the page runs code not optimised yet; the median is of the pulls after it, each into a new database. The server’s share is its reading of the tables and writing of the answer.',
       '',
       '| server | first pull ms | median pull ms | server ms (median) | answer bytes | pulls |',
       '|---|---|---|---|---|---|',
