@@ -28,6 +28,17 @@ const pairs: [string, AdapterHarness, AdapterHarness][] = [
   ['d1 server, indexeddb client', servers.d1, clients.indexeddb],
 ]
 
+/** A transport to `server` that records, for each answer, whether it reset the client. */
+function watchResets(server: SyncServer) {
+  const resets: boolean[] = []
+  const watched = (request: Request) =>
+    server.handle(request).then(async (response) => {
+      resets.push(((await response.clone().json()) as { reset: boolean }).reset)
+      return response
+    })
+  return { resets, watched }
+}
+
 for (const [name, serverHarness, clientHarness] of pairs) {
   describe(`sync: ${name}`, () => {
     afterEach(async () => {
@@ -184,12 +195,7 @@ for (const [name, serverHarness, clientHarness] of pairs) {
 
     it('compacts the change log: clients that kept up go on incrementally, those left behind get every row', async () => {
       const server = await openServer()
-      const resets: boolean[] = []
-      const watched = (request: Request) =>
-        server.sync.handle(request).then(async (response) => {
-          resets.push(((await response.clone().json()) as { reset: boolean }).reset)
-          return response
-        })
+      const { resets, watched } = watchResets(server.sync)
       const early = await openClient(server.sync, watched) // syncs once on an empty log: cursor 0
       const current = await openClient(server.sync, watched)
       const behind = await openClient(server.sync, watched)
@@ -245,12 +251,7 @@ for (const [name, serverHarness, clientHarness] of pairs) {
 
     it('compacts at a client’s cursor, beyond the log, and while clients push and pull, losing nothing', async () => {
       const server = await openServer()
-      const resets: boolean[] = []
-      const watched = (request: Request) =>
-        server.sync.handle(request).then(async (response) => {
-          resets.push(((await response.clone().json()) as { reset: boolean }).reset)
-          return response
-        })
+      const { resets, watched } = watchResets(server.sync)
       const seller = await openClient(server.sync, watched)
       const reader = await openClient(server.sync, watched)
       await seller.client.mutate.createItem(createItem('a', 20))
