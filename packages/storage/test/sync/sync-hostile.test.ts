@@ -140,6 +140,8 @@ describe('sync against hostile requests', () => {
       base('c1', { mutations: [{ id: 1.5, name: 'addParent', args: {} }] }),
       base('c1', { mutations: [{ id: 2 ** 53, name: 'addParent', args: {} }] }),
       base('c1', { mutations: [{ id: 1, name: 7, args: {} }] }),
+      // A refused mutation's name is stored and sent back with every pull: never megabytes of it.
+      base('c1', { mutations: [{ id: 1, name: 'x'.repeat(129), args: {} }] }),
       base('c1', {
         mutations: [
           { id: 2, name: 'addParent', args: { id: 'a' } },
@@ -151,6 +153,8 @@ describe('sync against hostile requests', () => {
       const response = await sync.handle(post(body))
       expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400)
     }
+    // The client's side of the name limit: such a mutator is refused where it is defined.
+    expect(() => defineMutators({ ['x'.repeat(129)]: async () => {} })).toThrow(/longer than 128 characters/)
   })
 
   it('refuses a push of more mutations than a client ever sends in one request', async () => {
