@@ -296,6 +296,16 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
       // The page may read why: a server without a token accepts no sync from another site.
       expect(crossSite.headers.get('access-control-allow-origin')).toBe('*')
       expect((await fetch(`${server.url}/api/sync`)).status).toBe(405)
+      // A form or text/plain body is what another site's page can send without asking first: a write must be JSON.
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const plain = await fetch(`${server.url}/api/sync`, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: JSON.stringify(syncBody({ clientId: 'plain-text-1', mutations: [] })),
+        })
+        expect(plain.status, type).toBe(415)
+        expect((await plain.json()).error.code).toBe('unsupported_media_type')
+      }
     })
 
     it('answers a browser’s preflight for a sync from another site with the token', async () => {
