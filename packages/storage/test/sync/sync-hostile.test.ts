@@ -333,6 +333,19 @@ describe('sync clients in trouble', () => {
     expect(local).toEqual([{ id: 'dated', label: '1970-01-01T00:00:00.000Z' }])
   })
 
+  it('sends an outbox larger than the server takes in one request in several requests', async () => {
+    const server = await openServer()
+    const { client } = await openClient(server.sync)
+    // Three mutations of 3 MB each: 9 MB in one request is over the server's default 8 MiB (413).
+    for (const id of ['a', 'b', 'c']) await client.mutate.addParent({ id, label: id.repeat(3_000_000) })
+    expect(await client.sync()).toMatchObject({ state: 'idle', pending: 0 })
+    expect(await quoted(server.storage, 'select id, length(label) as length from parents order by id')).toEqual([
+      { id: 'a', length: 3_000_000 },
+      { id: 'b', length: 3_000_000 },
+      { id: 'c', length: 3_000_000 },
+    ])
+  })
+
   it('queues nothing when the local run of a mutation throws', async () => {
     const server = await openServer()
     const { storage, client } = await openClient(server.sync)
