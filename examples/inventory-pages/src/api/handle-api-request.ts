@@ -201,6 +201,8 @@ async function route(request: Request, context: ApiContext): Promise<Response> {
     case 'sync':
       if (segments.length !== 1) break
       allow(method, ['POST'])
+      // The sync server reads the body itself; the rule every write keeps is checked here.
+      requireContentType(request, ['application/json'])
       return (await syncServerOf(context)).handle(request)
   }
   throw notFound(url.pathname)
@@ -355,13 +357,10 @@ async function readJson(request: Request, context: ApiContext): Promise<unknown>
 }
 
 /**
- * Reads a body of one of `types` no larger than `limit`, counting bytes as they arrive. None of
- * the types is one a page of another site can send without the browser asking this site first.
+ * Refuses (415) a body that does not say it is one of `types`: none of them is one a page of
+ * another site can send without the browser asking this site first.
  */
-async function readBody(
-  request: Request,
-  { types, limit }: { types: readonly string[]; limit: number },
-): Promise<Uint8Array> {
+function requireContentType(request: Request, types: readonly string[]): void {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase()
   if (type === undefined || !types.includes(type)) {
     throw new HttpError(
@@ -373,6 +372,17 @@ async function readBody(
       { 'content-type': type ? `${type} is not ${types.join(' or ')}` : 'missing' },
     )
   }
+}
+
+/**
+ * Reads a body of one of `types` no larger than `limit`, counting bytes as they arrive. None of
+ * the types is one a page of another site can send without the browser asking this site first.
+ */
+async function readBody(
+  request: Request,
+  { types, limit }: { types: readonly string[]; limit: number },
+): Promise<Uint8Array> {
+  requireContentType(request, types)
   const tooLarge = () => new HttpError(413, 'payload_too_large', `the body must be at most ${limit} bytes`)
   if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge()
   const chunks: Uint8Array[] = []

@@ -15,8 +15,13 @@ export const SYNCED_TABLES = ['items', 'movements'] as const
 export const CLIENT_ITEM_IDS = { min: 2 ** 32, max: 2 ** 48 } as const
 
 const itemId = z.int('a whole number').min(1, 'a positive id').max(Number.MAX_SAFE_INTEGER, 'too large')
-/** When the user acted: the same timestamp is stored on the client and on the server. */
-const at = z.iso.datetime({ message: 'an ISO 8601 time in UTC' })
+/**
+ * When the user acted: the same timestamp is stored on the client and on the server. Exactly as
+ * `Date.prototype.toISOString()` writes it, as the API stamps its own rows: times stored as text
+ * compare in order only in one format, and any number of fraction digits would let a client store
+ * megabytes in `created_at`.
+ */
+const at = z.iso.datetime({ precision: 3, message: 'an ISO 8601 time in UTC with milliseconds (toISOString())' })
 
 const clientItemId = itemId.min(CLIENT_ITEM_IDS.min, 'an id made by newItemId()').max(CLIENT_ITEM_IDS.max, 'too large')
 const createItemArgs = z.strictObject({ id: clientItemId, at, item: z.unknown() })

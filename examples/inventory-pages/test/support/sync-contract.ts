@@ -258,14 +258,27 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
           { id: 2, name: 'createItem', args: { id: 7, at: at(), item: { sku: 'SYNC-SMALL-ID', name: 'Low id' } } },
           { id: 3, name: 'adjustStock', args: { id: item.id, at: 'yesterday', delta: -1, reason: 'sale' } },
           { id: 4, name: 'dropEverything', args: {} },
-          { id: 5, name: 'adjustStock', args: { id: item.id, at: at(), delta: -1, reason: 'sale' } },
+          // The API stamps its own times; a client's time is the user's, but must be one as toISOString() writes it.
+          {
+            id: 5,
+            name: 'createItem',
+            args: {
+              id: newItemId(),
+              at: `2026-01-01T00:00:00.${'1'.repeat(100_000)}Z`,
+              item: { sku: 'SYNC-LONG-AT', name: 'x' },
+            },
+          },
+          { id: 6, name: 'adjustStock', args: { id: item.id, at: '2026-01-01T00:00:00Z', delta: -1, reason: 'sale' } },
+          { id: 7, name: 'adjustStock', args: { id: item.id, at: at(), delta: -1, reason: 'sale' } },
         ],
       })
       expect(status).toBe(200)
-      expect(body.lastMutationId).toBe(5)
-      expect(body.rejected.map((rejection: { id: number }) => rejection.id)).toEqual([1, 2, 3, 4])
+      expect(body.lastMutationId).toBe(7)
+      expect(body.rejected.map((rejection: { id: number }) => rejection.id)).toEqual([1, 2, 3, 4, 5, 6])
       expect(body.rejected[0].error.message).toMatch(/invalid delta/)
       expect(body.rejected[1].error.message).toMatch(/invalid id/)
+      expect(body.rejected[4].error.message).toMatch(/invalid at/)
+      expect((await api('GET', '/api/items?q=SYNC-LONG-AT')).body.items).toEqual([])
       expect((await serverItem(item.id)).item.quantity).toBe(1)
       expect((await api('GET', '/api/items?q=SYNC-SMALL-ID')).body.items).toEqual([])
       await device.client.sync()
@@ -283,6 +296,16 @@ export function describeSyncContract(name: string, start: (options?: { apiToken?
       // The page may read why: a server without a token accepts no sync from another site.
       expect(crossSite.headers.get('access-control-allow-origin')).toBe('*')
       expect((await fetch(`${server.url}/api/sync`)).status).toBe(405)
+      // A form or text/plain body is what another site's page can send without asking first: a write must be JSON.
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const plain = await fetch(`${server.url}/api/sync`, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: JSON.stringify(syncBody({ clientId: 'plain-text-1', mutations: [] })),
+        })
+        expect(plain.status, type).toBe(415)
+        expect((await plain.json()).error.code).toBe('unsupported_media_type')
+      }
     })
 
     it('answers a browser’s preflight for a sync from another site with the token', async () => {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { MAX_MUTATOR_NAME_LENGTH } from './sync-protocol.js'
 
 /**
  * A mutator: a named change to the database, written once and run twice, optimistically on the
@@ -43,6 +44,10 @@ export type MutatorArgs<M> = M extends (db: any, args: infer Args) => Promise<vo
 export function defineMutators<DB = any, M extends Mutators<DB> = Mutators<DB>>(mutators: M): Readonly<M> {
   for (const [name, mutator] of Object.entries(mutators)) {
     if (typeof mutator !== 'function') throw new TypeError(`mutator "${name}" is not a function`)
+    // A server refuses the whole request naming a longer one: say so before any mutation is queued.
+    if (name.length > MAX_MUTATOR_NAME_LENGTH) {
+      throw new TypeError(`mutator name "${name.slice(0, 20)}…" is longer than ${MAX_MUTATOR_NAME_LENGTH} characters`)
+    }
   }
   return Object.freeze({ ...mutators })
 }

@@ -95,6 +95,12 @@ const UNDO = '_sync_undo'
 const CAPTURE = '_sync_capture'
 /** Mutations sent in one request at most; more are sent by the next round. */
 const PUSH_LIMIT = MAX_MUTATIONS_PER_REQUEST
+/**
+ * Bytes of mutation arguments sent in one request at most (half a server's default 8 MiB limit,
+ * leaving room for the rest of the body); more are sent by the next round. The first pending
+ * mutation is always sent, whatever its size.
+ */
+const PUSH_BYTES = 4 * 1024 * 1024
 
 /**
  * The client end of sync: an offline-first replica of the server's synced tables in a local
@@ -169,13 +175,14 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
     setStatus({ state: 'syncing' })
     for (;;) {
       const state = await readState(db)
-      const outbox = await db
+      const next = await db
         .selectFrom(OUTBOX)
         .select(['id', 'name', 'args'])
         .where('id', '>', state.acknowledged)
         .orderBy('id')
         .limit(PUSH_LIMIT)
         .execute()
+      const outbox = withinPushBytes(next)
       const body: SyncRequestBody = {
         protocol: SYNC_PROTOCOL_VERSION,
         clientId,
@@ -212,7 +219,7 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
       }
       const rejected = await applyAnswer(answer, synced, outbox)
       for (const rejection of rejected) for (const listener of rejectedListeners) listener(rejection)
-      const more = outbox.length === PUSH_LIMIT && (await countPending()) > 0
+      const more = (outbox.length < next.length || outbox.length === PUSH_LIMIT) && (await countPending()) > 0
       if (!more) {
         setStatus({ state: 'idle', pending: await countPending(), lastSyncedAt: new Date() })
         return status
@@ -327,6 +334,19 @@ export function createSyncClient<DB, M extends Mutators<DB>>(options: SyncClient
     },
   }
   return client
+}
+
+/** The first outbox rows whose arguments fit in {@link PUSH_BYTES} together, and at least one. */
+function withinPushBytes<Row extends { args: string }>(rows: readonly Row[]): Row[] {
+  const encoder = new TextEncoder()
+  let bytes = 0
+  let count = 0
+  for (const row of rows) {
+    bytes += encoder.encode(row.args).byteLength
+    if (count > 0 && bytes > PUSH_BYTES) break
+    count++
+  }
+  return rows.slice(0, count)
 }
 
 /** Creates the outbox, the state row, the undo log and its triggers (idempotent). */

@@ -15,6 +15,13 @@ export const SYNC_PROTOCOL_VERSION = 1
 /** Mutations a client sends in one request at most; a server refuses a request with more (413). */
 export const MAX_MUTATIONS_PER_REQUEST = 1000
 
+/**
+ * The longest mutator name; a server refuses a request naming a longer one (400). The name of a
+ * refused mutation is stored and sent back with every pull until the client acknowledges it, so it
+ * must stay small whatever a client sends.
+ */
+export const MAX_MUTATOR_NAME_LENGTH = 128
+
 /** A value as it travels in JSON: SQLite's values, with blobs, big integers and infinite reals tagged. */
 export type WireValue = string | number | null | { $bytes: string } | { $int: string } | { $real: string }
 

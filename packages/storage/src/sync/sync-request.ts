@@ -1,5 +1,6 @@
 import {
   MAX_MUTATIONS_PER_REQUEST,
+  MAX_MUTATOR_NAME_LENGTH,
   SYNC_PROTOCOL_VERSION,
   type SyncRequestBody,
   type WireMutation,
@@ -57,7 +58,9 @@ export async function parseSyncRequest(request: Request, maxBodyBytes: number): 
   const checked: WireMutation[] = mutations.map((mutation: unknown) => {
     const { id, name, args } = (mutation ?? {}) as Record<string, unknown>
     if (!isCount(id) || id <= previous) throw invalid('mutations: ids must be increasing positive integers')
-    if (typeof name !== 'string' || name === '') throw invalid('mutations: name')
+    if (typeof name !== 'string' || name === '' || name.length > MAX_MUTATOR_NAME_LENGTH) {
+      throw invalid(`mutations: name (1 to ${MAX_MUTATOR_NAME_LENGTH} characters)`)
+    }
     previous = id
     return { id, name, args }
   })

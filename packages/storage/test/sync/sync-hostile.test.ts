@@ -144,6 +144,8 @@ describe('sync against hostile requests', () => {
       base('c1', { mutations: [{ id: 1.5, name: 'addParent', args: {} }] }),
       base('c1', { mutations: [{ id: 2 ** 53, name: 'addParent', args: {} }] }),
       base('c1', { mutations: [{ id: 1, name: 7, args: {} }] }),
+      // A refused mutation's name is stored and sent back with every pull: never megabytes of it.
+      base('c1', { mutations: [{ id: 1, name: 'x'.repeat(129), args: {} }] }),
       base('c1', {
         mutations: [
           { id: 2, name: 'addParent', args: { id: 'a' } },
@@ -155,6 +157,8 @@ describe('sync against hostile requests', () => {
       const response = await sync.handle(post(body))
       expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400)
     }
+    // The client's side of the name limit: such a mutator is refused where it is defined.
+    expect(() => defineMutators({ ['x'.repeat(129)]: async () => {} })).toThrow(/longer than 128 characters/)
   })
 
   it('refuses a push of more mutations than a client ever sends in one request', async () => {
@@ -401,6 +405,19 @@ describe('sync clients in trouble', () => {
     expect((await client.sync()).state).toBe('idle')
     expect(await quoted(server.storage, 'select id, label from parents')).toEqual(local)
     expect(local).toEqual([{ id: 'dated', label: '1970-01-01T00:00:00.000Z' }])
+  })
+
+  it('sends an outbox larger than the server takes in one request in several requests', async () => {
+    const server = await openServer()
+    const { client } = await openClient(server.sync)
+    // Three mutations of 3 MB each: 9 MB in one request is over the server's default 8 MiB (413).
+    for (const id of ['a', 'b', 'c']) await client.mutate.addParent({ id, label: id.repeat(3_000_000) })
+    expect(await client.sync()).toMatchObject({ state: 'idle', pending: 0 })
+    expect(await quoted(server.storage, 'select id, length(label) as length from parents order by id')).toEqual([
+      { id: 'a', length: 3_000_000 },
+      { id: 'b', length: 3_000_000 },
+      { id: 'c', length: 3_000_000 },
+    ])
   })
 
   it('queues nothing when the local run of a mutation throws', async () => {
