@@ -225,7 +225,8 @@ function describeSite(
         await expect
           .poll(() => page.locator('#toast').textContent())
           .toMatch(/^Restored the backup: 14 items, \d+ movements$/)
-        expect(await dialog.count()).toBe(0)
+        // The dialog closes before the toast shows; it leaves the page on its `close` event, a task later.
+        await expect.poll(() => dialog.count()).toBe(0)
         await expect.poll(() => row('E2E-3').count()).toBe(0)
         expect(await row('E2E-1').locator('.quantity').textContent()).toBe('8')
 
