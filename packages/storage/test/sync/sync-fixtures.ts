@@ -39,13 +39,23 @@ export async function openSyncClient<DB, M extends Mutators<DB>>(
   const storage: StorageProvider<DB> = await harness.open<DB>()
   await storage.migrate(setup.migrations)
   const rejected: RejectedMutation[] = []
-  const client = createSyncClient({
+  const client = connectSyncClient(storage, setup, server, transport)
+  client.onRejected((rejection) => rejected.push(rejection))
+  return { storage, client, rejected }
+}
+
+/** A sync client on an existing database, reaching `server` directly or through `transport`. */
+export function connectSyncClient<DB, M extends Mutators<DB>>(
+  storage: StorageProvider<DB>,
+  setup: Omit<SyncSetup<DB, M>, 'migrations'>,
+  server: Pick<SyncServer, 'handle'>,
+  transport?: (request: Request) => Promise<Response>,
+) {
+  return createSyncClient({
     storage,
     mutators: setup.mutators,
     endpoint: SYNC_ENDPOINT,
     tables: setup.tables,
     fetch: transport ?? ((request) => server.handle(request)),
   })
-  client.onRejected((rejection) => rejected.push(rejection))
-  return { storage, client, rejected }
 }

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { StorageProvider } from '../../src/index.js'
 import { createSyncClient, createSyncServer, defineMutators, type SyncServer } from '../../src/sync.js'
 import { adapterHarnesses } from '../support/adapter-harnesses.js'
-import { openSyncClient, openSyncServer } from './sync-fixtures.js'
+import { connectSyncClient, openSyncClient, openSyncServer } from './sync-fixtures.js'
 
 /** Hostile input and awkward schemas: what a careless or malicious user does to sync. */
 
@@ -289,13 +289,7 @@ describe('sync of awkward values and schemas', () => {
       },
     })
     await storage.migrate(migrations)
-    const client = createSyncClient({
-      storage,
-      mutators,
-      endpoint: ENDPOINT,
-      tables,
-      fetch: (request) => server.sync.handle(request),
-    })
+    const client = connectSyncClient(storage, setup, server.sync)
     expect((await client.sync()).state).toBe('idle')
     const select =
       'select a, b, typeof(value) as type, hex(value) as hex, quote(value) as value from pairs order by a, b'
@@ -477,13 +471,7 @@ describe('sync clients in trouble', () => {
     // A fresh server database (a restore from before any of this) with one row of its own.
     const second = await openServer()
     await sql`insert into parents (id, label) values ('restored', null)`.execute(second.storage.db)
-    const replaced = createSyncClient({
-      storage,
-      mutators,
-      endpoint: ENDPOINT,
-      tables,
-      fetch: (request) => second.sync.handle(request),
-    })
+    const replaced = connectSyncClient(storage, setup, second.sync)
     await replaced.mutate.addParent({ id: 'pending' })
     expect((await replaced.sync()).state).toBe('idle')
     const select = 'select id from parents order by id'
@@ -560,13 +548,7 @@ describe('sync history that diverges', () => {
     for (let index = 0; index < 10; index++) {
       await sql`insert into parents (id, label) values (${`other${index}`}, null)`.execute(second.storage.db)
     }
-    const replaced = createSyncClient({
-      storage,
-      mutators,
-      endpoint: ENDPOINT,
-      tables,
-      fetch: (request) => second.sync.handle(request),
-    })
+    const replaced = connectSyncClient(storage, setup, second.sync)
     expect((await replaced.sync()).state).toBe('idle')
     const select = 'select id from parents order by id'
     expect(await quoted(storage, select)).toEqual(await quoted(second.storage, select))

@@ -5,7 +5,7 @@ import { InPageLockManager } from '../../src/indexeddb.js'
 import { createSyncClient, createSyncServer, type SyncServer } from '../../src/sync.js'
 import type { AdapterHarness } from '../support/adapter-harness.js'
 import { adapterHarnesses } from '../support/adapter-harnesses.js'
-import { openSyncClient, openSyncServer } from './sync-fixtures.js'
+import { connectSyncClient, openSyncClient, openSyncServer } from './sync-fixtures.js'
 import { type InventoryDB, migrations, mutators, snapshot, tables } from './inventory-sync.js'
 
 const ENDPOINT = 'https://inventory.test/api/sync'
@@ -181,13 +181,7 @@ for (const [name, serverHarness, clientHarness] of pairs) {
       await online.client.sync()
       // Pull without push: the server's −4 and my unacknowledged −3.
       offline = false
-      const pull = createSyncClient({
-        storage,
-        mutators,
-        endpoint: ENDPOINT,
-        tables,
-        fetch: (request) => server.sync.handle(request),
-      })
+      const pull = connectSyncClient(storage, setup, server.sync)
       await pull.sync()
       expect((await snapshot(storage.db)).items[0]?.quantity).toBe(3)
       expect((await snapshot(server.storage.db)).items[0]?.quantity).toBe(3)
@@ -300,13 +294,7 @@ for (const [name, serverHarness, clientHarness] of pairs) {
         ...migrations,
         '0002_more': { up: async (db) => void (await db.schema.createTable('x').addColumn('y', 'text').execute()) },
       })
-      const client = createSyncClient({
-        storage,
-        mutators,
-        endpoint: ENDPOINT,
-        tables,
-        fetch: (request) => server.sync.handle(request),
-      })
+      const client = connectSyncClient(storage, setup, server.sync)
       await client.mutate.createItem(createItem('a', 1))
       const status = await client.sync()
       expect(status.state).toBe('error')
