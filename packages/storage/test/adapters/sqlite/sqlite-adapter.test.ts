@@ -61,36 +61,24 @@ describe('sqlite adapter', () => {
   })
 
   it('reuses prepared statements and keeps the cache bounded', async () => {
-    const database = new Database(':memory:')
-    let prepared = 0
-    const prepare = database.prepare.bind(database)
-    database.prepare = ((source: string) => {
-      prepared++
-      return prepare(source)
-    }) as typeof database.prepare
+    const { database, prepared } = recordingPrepares()
     const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database, statementCacheSize: 4 }) })
     await storage.migrate(conformanceMigrations)
     const pointSelect = (id: number) => storage.db.selectFrom('items').selectAll().where('id', '=', id).execute()
     await pointSelect(1)
-    const before = prepared
+    const before = prepared.length
     for (let id = 0; id < 50; id++) await pointSelect(id)
-    expect(prepared).toBe(before)
+    expect(prepared.length).toBe(before)
     for (let n = 1; n <= 10; n++) await storage.db.selectFrom('items').select(sql.lit(n).as('n')).execute()
-    expect(prepared).toBe(before + 10)
+    expect(prepared.length).toBe(before + 10)
     await pointSelect(1)
-    expect(prepared).toBe(before + 11)
+    expect(prepared.length).toBe(before + 11)
     await storage.close()
     database.close()
   })
 
   it('runs a prepared query and insertMany on one better-sqlite3 statement each', async () => {
-    const database = new Database(':memory:')
-    const prepared: string[] = []
-    const prepare = database.prepare.bind(database)
-    database.prepare = ((source: string) => {
-      prepared.push(source)
-      return prepare(source)
-    }) as typeof database.prepare
+    const { database, prepared } = recordingPrepares()
     const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database }) })
     await storage.migrate(conformanceMigrations)
     prepared.length = 0
@@ -110,13 +98,7 @@ describe('sqlite adapter', () => {
   })
 
   it('keeps a statement that is used often while rarely used ones come and go', async () => {
-    const database = new Database(':memory:')
-    const prepared: string[] = []
-    const prepare = database.prepare.bind(database)
-    database.prepare = ((source: string) => {
-      prepared.push(source)
-      return prepare(source)
-    }) as typeof database.prepare
+    const { database, prepared } = recordingPrepares()
     const storage = await createStorage<ConformanceDB>({ adapters: sqliteAdapter({ database, statementCacheSize: 3 }) })
     await storage.migrate(conformanceMigrations)
     const hot = () => storage.db.selectFrom('items').select('sku').where('id', '=', 1).execute()
@@ -171,6 +153,18 @@ describe('sqlite adapter', () => {
     dir.remove()
   })
 })
+
+/** An in-memory better-sqlite3 database that records the source of every statement it prepares. */
+function recordingPrepares() {
+  const database = new Database(':memory:')
+  const prepared: string[] = []
+  const prepare = database.prepare.bind(database)
+  database.prepare = ((source: string) => {
+    prepared.push(source)
+    return prepare(source)
+  }) as typeof database.prepare
+  return { database, prepared }
+}
 
 describe('Kysely options', () => {
   it("passes Kysely's log option through, with the SQL of each query", async () => {
