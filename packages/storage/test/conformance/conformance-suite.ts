@@ -76,6 +76,19 @@ export function runConformanceSuite(harness: AdapterHarness): void {
     const asLoggedHere = (line: string) =>
       harness.adapter === 'sqlite' && line === 'query: begin' ? 'query: begin immediate' : line
 
+    /** A second database of this adapter, opened with a `log` that records every event. */
+    const openLogged = async () => {
+      const events: LogEvent[] = []
+      const logged = await harness.open<ConformanceDB>({
+        log: (event) => {
+          events.push(event)
+        },
+      })
+      await logged.migrate(conformanceMigrations)
+      events.length = 0
+      return { events, storage: logged, db: logged.db }
+    }
+
     const tools = () => db.selectFrom('categories').select('id').where('name', '=', 'tools').executeTakeFirstOrThrow()
     /** Two writes that fail on the SKU 'E', which must exist: one alone, one at the end of a batch. */
     const failDuplicateWrites = async () => {
@@ -721,14 +734,7 @@ export function runConformanceSuite(harness: AdapterHarness): void {
       })
 
       it('logs each execute as Kysely logs a query when a log is configured', async () => {
-        const events: LogEvent[] = []
-        const logged = await harness.open<ConformanceDB>({
-          log: (event) => {
-            events.push(event)
-          },
-        })
-        await logged.migrate(conformanceMigrations)
-        events.length = 0
+        const { events, storage: logged } = await openLogged()
         const query = logged.prepare((db, $: Placeholders<{ sku: string }>) =>
           db.selectFrom('items').select('sku').where('sku', '=', $('sku')),
         )
@@ -1447,19 +1453,6 @@ export function runConformanceSuite(harness: AdapterHarness): void {
     describeCopyData(harness)
 
     describe('same as Kysely’s SQLite dialect', () => {
-      /** A second database of this adapter, opened with a `log` that records every event. */
-      const openLogged = async () => {
-        const events: LogEvent[] = []
-        const logged = await harness.open<ConformanceDB>({
-          log: (event) => {
-            events.push(event)
-          },
-        })
-        await logged.migrate(conformanceMigrations)
-        events.length = 0
-        return { events, storage: logged, db: logged.db }
-      }
-
       const expectTimedAndTyped = (events: readonly LogEvent[]) => {
         for (const event of events) {
           expect(event.queryDurationMillis).toBeGreaterThanOrEqual(0)
